@@ -16,5 +16,8 @@ for cell in nb["cells"]:
     body = "\n".join(l for l in lines if not l.lstrip().startswith("#|")).strip()
     if not body:
         continue
-    parts.append(body if cell["cell_type"] == "markdown" else f"```python\n{body}\n```")
+    if cell["cell_type"] == "markdown":
+        parts.append(body.replace("](images/", "](nbs/images/"))  # README lives one folder up
+    else:
+        parts.append(f"```python\n{body}\n```")
 (root / "README.md").write_text("\n\n".join(parts) + "\n", encoding="utf-8")
