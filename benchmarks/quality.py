@@ -1,111 +1,99 @@
-"""Reconstruction quality: the default VAE with each posterior (normal, vmf, power) against EOF baselines.
+"""Reconstruction quality: what `svae-train` ships, with each posterior (normal, vmf, power), against EOF baselines.
 
-Trains the default model (hidden dims 64 128 256 512, 4 latent channels: 128 latent numbers, 16x compression)
-with each distribution on the built-in synthetic sample, training on 2015-01-01 to 2018-12-31 and testing on
-2019, for a fixed budget; scores each model on 2019 with the metrics of `svae-eval` (latitude-weighted, physical
-units, raw data; ACC against a day-of-year climatology of 2015-2018) and prints one table with the EOF baseline
-at k = 32, 64, 128 and 256, fitted on 2015-2018.
+For each distribution this runs `svae-train` with its own defaults and `--time-limit MINUTES` on the built-in
+synthetic sample (2015-2019; the test period is 2019, the training period 2015-2018, from whose end svae-train
+carves its validation period), then scores the run's `best_model.pth` on 2019 with `svae-eval`'s own code
+(`svae_weather.evaluate.evaluate`: latitude-weighted, physical units, raw data; ACC against WeatherBench2's
+climatology definition fitted on 2015-2018). Beside the models it reports the EOF baseline, fitted on 2015-2018,
+at the same number of stored floats as the latent (latent_channels x h x w), at the same degrees of freedom
+((latent_channels - 1) x h x w for vmf/power, whose latent pixels lie on a sphere) and at each --eof-k. Both EOF
+and a VAE with the anomaly normaliser get a per-grid-point training mean for free.
 
-    python benchmarks/quality.py                                          # CPU: 5 minutes of training per model
-    python benchmarks/quality.py --device cuda --epochs 600 --lr 1e-4     # the seed's schedule, on a GPU
+    python benchmarks/quality.py                                     # CPU: 5 minutes of training per model
+    python benchmarks/quality.py --minutes-per-model 10 --distributions vmf
+    python benchmarks/quality.py --device cuda --epochs 600           # a full run of N epochs instead of a time limit
+    python benchmarks/quality.py --device cuda --epochs 600 --train-args "--lr 1e-4"   # plus any svae-train flag
 
-Two budgets:
-- --minutes-per-model M (the default, for CPUs): `svae_weather.train.train_step` on shuffled batches for M
-  minutes of wall clock, with the learning rate on a cosine schedule over those minutes (so it ends annealed
-  however fast the machine is). The number of steps it managed is printed.
-- --epochs N: a full `svae-train` run of N epochs (cosine schedule over the epochs), evaluated at its last epoch
-  (checkpoint_latest.pth), so no model is selected on the test year.
-
-Results go to --output-dir (quality.json, and the svae-train runs with --epochs); a non-empty directory is
-refused unless --overwrite.
+Results go to --output-dir: quality.json (rows with name, rmse, acc, ...), and per distribution the svae-train run
+(DIST/) and its evaluation (DIST/eval/). A non-empty directory is refused unless --overwrite.
 """
 import argparse
 import json
-import math
+import shlex
 import sys
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
-import numpy as np
 import torch
 
-from svae_weather.baselines import eof_baseline_scores
-from svae_weather.data import latitude_weights
-from svae_weather.evaluate import evaluate_model, evaluation_data
-from svae_weather.losses import GRAD_LOSS_WEIGHT, KL_WEIGHT, PERCEPTUAL_WEIGHT
-from svae_weather.model import ImprovedWeatherVAE
-from svae_weather.train import load_data, load_trained, materialise, pick_device, train, train_step
+from svae_weather.evaluate import USER_ERRORS, evaluate
+from svae_weather.train import train
 
 TIME_SLICE = "2015-01-01:2019-12-31T18"
 # 2015-2018 is 1461 days = 5844 six-hourly fields of the 7304 in 2015-2019; floor(0.8002 * 7304) = 5844.
 TRAIN_SPLIT = 0.8002
-TRAIN_PERIOD = ["2015-01-01T00:00:00", "2018-12-31T18:00:00"]
 TEST_PERIOD = ["2019-01-01T00:00:00", "2019-12-31T18:00:00"]
-LOSS_KWARGS = dict(advanced=True, perceptual_weight=PERCEPTUAL_WEIGHT, grad_loss_weight=GRAD_LOSS_WEIGHT)
+CHANNEL = "2m_temperature"
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
-    p.add_argument("--epochs", type=int, default=None, help="train each model with svae-train for N epochs")
     p.add_argument("--minutes-per-model", type=float, default=5.0,
-                   help="wall-clock training budget per model when --epochs is not given")
-    p.add_argument("--lr", type=float, default=1e-3,
-                   help="AdamW peak learning rate, cosine schedule (the seed used 1e-4 over 600 epochs)")
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--hidden-dims", type=int, nargs="+", default=[64, 128, 256, 512],
-                   help="the default model's; narrower ones (same depth, same latent) make a quick smoke test")
+                   help="svae-train --time-limit for each model (ignored with --epochs)")
+    p.add_argument("--epochs", type=int, default=None, help="train each model for N epochs instead of a time limit")
     p.add_argument("--distributions", nargs="+", default=["normal", "vmf", "power"])
-    p.add_argument("--eof-k", type=int, nargs="+", default=[32, 64, 128, 256])
+    p.add_argument("--eof-k", type=int, nargs="+", default=[32, 64, 128, 256],
+                   help="EOF truncations scored besides equal floats and equal degrees of freedom")
+    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--train-args", default="",
+                   help="extra svae-train arguments, e.g. \"--lr 1e-4\" (without it the benchmark measures the defaults)")
     p.add_argument("--output-dir", default="outputs/quality")
     p.add_argument("--overwrite", action="store_true", help="replace the results of an earlier benchmark")
-    p.add_argument("--seed", type=int, default=0)
     return p.parse_args(argv)
 
 
-def train_for_minutes(distribution, data, args, device) -> tuple[ImprovedWeatherVAE, dict]:
-    "The model trained for `args.minutes_per_model` of wall clock, with a cosine learning rate over that time."
-    torch.manual_seed(args.seed)
-    model = ImprovedWeatherVAE(spatial_shape=data["train"].shape[-2:], n_channels=data["train"].shape[1],
-                               hidden_dims=tuple(args.hidden_dims), distribution=distribution).to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    x_all = torch.from_numpy(data["train"]).to(device)
-    shuffle = torch.Generator().manual_seed(args.seed)
-    budget, steps, seen = args.minutes_per_model * 60, 0, 0
-    start = time.perf_counter()
-    order = torch.randperm(len(x_all), generator=shuffle)
-    while (elapsed := time.perf_counter() - start) < budget:
-        for group in optimizer.param_groups:
-            group["lr"] = args.lr * 0.5 * (1 + math.cos(math.pi * elapsed / budget))
-        if seen + args.batch_size > len(order):
-            order, seen = torch.randperm(len(x_all), generator=shuffle), 0
-        terms = train_step(model, optimizer, x_all[order[seen:seen + args.batch_size]], KL_WEIGHT, LOSS_KWARGS)
-        seen, steps = seen + args.batch_size, steps + 1
-        if not math.isfinite(float(terms["loss"])):
-            sys.exit(f"quality.py: error: the {distribution} model's loss became {float(terms['loss'])}; lower --lr")
-    model.eval()
-    return model, {"steps": steps, "epochs": steps * args.batch_size / len(x_all),
-                   "train_seconds": time.perf_counter() - start}
+def train_run(dist: str, args, run_dir: Path) -> dict:
+    "svae-train with its defaults, the benchmark's split and budget; returns what it did."
+    budget = ["--epochs", str(args.epochs)] if args.epochs is not None else ["--time-limit", str(args.minutes_per_model)]
+    argv = ["--time-slice", TIME_SLICE, "--train-split", str(TRAIN_SPLIT), "--distribution", dist, *budget,
+            "--device", args.device, "--seed", str(args.seed), "--output-dir", str(run_dir), "--no-progress"]
+    argv += ["--threads", str(args.threads)] if args.threads else []
+    argv += ["--overwrite"] if args.overwrite else []
+    argv += shlex.split(args.train_args)
+    print("svae-train " + " ".join(argv), flush=True)
+    t0 = time.perf_counter()
+    result = train(argv)
+    history = result["history"]
+    return {"argv": argv, "train_seconds": time.perf_counter() - t0, "stopped": result.get("stopped"),
+            "epochs": history["epoch"][-1] if history.get("epoch") else 0, "config": result["config"]}
 
 
-def row(name, summary, minutes=None):
-    p = summary["physical"]["2m_temperature"]
-    return {"name": name, "rmse": p["rmse"], "mae": p["mae"], "bias": p["bias"], "acc": p["acc"],
-            "unweighted_rmse": p["unweighted_rmse"], "ssim": summary["normalized"]["2m_temperature"]["ssim"],
-            "minutes": minutes}
+def row(name, metrics, **extra):
+    p = metrics["physical"][CHANNEL]
+    return {"name": name, "rmse": p["rmse"], "acc": p["acc"], "mae": p["mae"], "bias": p["bias"],
+            "unweighted_rmse": p["unweighted_rmse"], "ssim": metrics["normalized"][CHANNEL]["ssim"], **extra}
+
+
+def eof_rows(doc) -> list[tuple[int, str, dict]]:
+    "(k, what it matches, row) for the EOF baselines of one evaluation: equal floats, equal d.o.f., the sweep."
+    dist = doc["config"]["model_config"]["distribution"]
+    out = [(doc[key]["n_components"], f"{label} as {dist}", row("", doc[key]["metrics"], capped=doc[key]["capped"]))
+           for key, label in (("eof_baseline", "same floats"), ("eof_baseline_dof", "same d.o.f."))]
+    return out + [(int(k), "", row("", m, capped=False)) for k, m in doc.get("eof_sweep", {}).items()]
 
 
 def format_rows(rows) -> str:
-    fmt = lambda v, spec: "n/a" if v is None else format(v, spec)
-    lines = [f"| {'model':<38} | {'RMSE (K)':>8} | {'MAE (K)':>7} | {'bias (K)':>8} | {'ACC':>7} | "
-             f"{'SSIM':>6} | {'unweighted RMSE (K)':>19} | {'train min':>9} |",
-             f"|{'-' * 40}|{'-' * 10}|{'-' * 9}|{'-' * 10}|{'-' * 9}|{'-' * 8}|{'-' * 21}|{'-' * 11}|"]
+    cell = lambda v, w, spec: f"{'n/a':>{w}}" if v is None else format(v, f"{w}{spec}")
+    head = f"| {'model':<60} | {'RMSE (K)':>8} | {'ACC':>7} | {'MAE (K)':>7} | {'bias (K)':>8} | {'SSIM':>7} | " \
+           f"{'unweighted RMSE (K)':>19} | {'train min':>9} |"
+    lines = [head, "|" + "|".join("-" * (len(c) + 0) for c in head.split("|")[1:-1]) + "|"]
     for r in rows:
-        lines.append(f"| {r['name']:<38} | {r['rmse']:8.4f} | {r['mae']:7.4f} | {r['bias']:+8.4f} | "
-                     f"{fmt(r['acc'], '+7.4f')} | {r['ssim']:6.4f} | {r['unweighted_rmse']:19.4f} | "
-                     f"{fmt(r['minutes'], '9.1f') if r['minutes'] is not None else '':>9} |")
+        sign = "n/a" if r["bias"] is None else format(r["bias"], "+8.4f")
+        lines.append(f"| {r['name']:<60} | {cell(r['rmse'], 8, '.4f')} | {cell(r['acc'], 7, '.4f')} | "
+                     f"{cell(r['mae'], 7, '.4f')} | {sign:>8} | {cell(r['ssim'], 7, '.4f')} | "
+                     f"{cell(r['unweighted_rmse'], 19, '.4f')} | {cell(r.get('minutes'), 9, '.1f')} |")
     return "\n".join(lines)
 
 
@@ -117,68 +105,51 @@ def main(argv=None):
     if out.exists() and any(out.iterdir()) and not args.overwrite:
         sys.exit(f"quality.py: error: {out} is not empty; pass --overwrite or choose another --output-dir")
     out.mkdir(parents=True, exist_ok=True)
-    device = pick_device(args.device)
     started = time.perf_counter()
-
-    # The run's split, exactly as svae-train makes it; the normaliser is fitted on 2015-2018 only.
-    run_args = SimpleNamespace(data_path=None, variable=["2m_temperature"], levels=None, time_slice=TIME_SLICE,
-                               train_split=TRAIN_SPLIT)
-    data = materialise(load_data(run_args))
-    if data["info"]["train_time"] != TRAIN_PERIOD or data["info"]["test_time"] != TEST_PERIOD:
-        sys.exit(f"quality.py: error: the split is {data['info']['train_time']} / {data['info']['test_time']}, not "
-                 f"{TRAIN_PERIOD} / {TEST_PERIOD}")
-    config = {"args": {**vars(run_args), "data_path": None}, "data": data["info"]}
-    periods = evaluation_data(config)
-    normalizer = data["normalizer"]
-
-    rows, runs = [], {}
-    for dist in args.distributions:
-        if args.epochs is None:
-            model, info = train_for_minutes(dist, data, args, device)
-            label = f"VAE {dist} ({info['steps']} steps, {info['epochs']:.2f} ep.)"
-        else:
-            run_dir = out / dist
-            t0 = time.perf_counter()
-            train(["--time-slice", TIME_SLICE, "--train-split", str(TRAIN_SPLIT), "--distribution", dist,
-                   "--epochs", str(args.epochs), "--lr", str(args.lr), "--batch-size", str(args.batch_size),
-                   "--eval-every", str(args.epochs), "--device", args.device, "--seed", str(args.seed),
-                   "--hidden-dims", *map(str, args.hidden_dims), "--output-dir", str(run_dir), "--no-progress"]
-                  + (["--overwrite"] if args.overwrite else []))
-            model, config_run, _ = load_trained(run_dir / "checkpoint_latest.pth", device=device)
-            info = {"epochs": args.epochs, "train_seconds": time.perf_counter() - t0}
-            label = f"VAE {dist} ({args.epochs} epochs)"
-        t0 = time.perf_counter()
-        evaluation = evaluate_model(model, config, normalizer, periods["train"], periods["test"], batch_size=256,
-                                    device=device, baseline=False, progress=False)
-        summary = evaluation["model"].summary()
-        runs[dist] = {"summary": summary, **info, "eval_seconds": time.perf_counter() - t0,
-                      "latent_size": evaluation["latent_size"]}
-        rows.append(row(label, summary, info["train_seconds"] / 60))
-        print(f"{label}: trained {info['train_seconds'] / 60:.1f} min, evaluated {runs[dist]['eval_seconds']:.0f} s; "
-              f"weighted RMSE {rows[-1]['rmse']:.4f} K", flush=True)
-
-    # The EOF baseline, fitted once on 2015-2018 in the same normalised space, scored like the models.
-    t0 = time.perf_counter()
-    test_da = periods["test"]
-    eof = eof_baseline_scores(np.asarray(periods["train"].values, np.float64), np.asarray(test_da.values, np.float64),
-                              args.eof_k, latitude_weights(test_da.latitude.values), ["2m_temperature"],
-                              test_da.attrs.get("units"), normalizer, evaluation["climatology"],
-                              test_da.time.values)
-    eof_summaries = {k: sc.summary() for k, sc in eof.items()}
-    rows += [row(f"EOF-{k}", s) for k, s in eof_summaries.items()]
-    print(f"EOF baselines: {time.perf_counter() - t0:.0f} s", flush=True)
-
+    rows, eofs, runs = [], {}, {}
+    try:
+        for dist in args.distributions:
+            info = train_run(dist, args, out / dist)
+            doc = evaluate(["--model-path", str(out / dist), "--output-dir", str(out / dist / "eval"),
+                            "--eof-k", *map(str, args.eof_k), "--device", args.device, "--no-plots", "--no-progress"]
+                           + (["--overwrite"] if args.overwrite else []))
+            if doc["period"] != TEST_PERIOD:
+                sys.exit(f"quality.py: error: svae-eval scored {doc['period']}, not {TEST_PERIOD}")
+            runs[dist] = {**{k: v for k, v in info.items() if k != "config"}, "latent_size": doc["latent_size"],
+                          "latent_degrees_of_freedom": doc["latent_degrees_of_freedom"],
+                          "climatology": doc["climatology"], "mean_field": doc["mean_field"],
+                          "outside_normalizer": doc["outside_normalizer"],
+                          "val_time": info["config"].get("data", {}).get("val_time")}
+            rows.append(row(f"VAE {dist} ({info['epochs']} ep., best on validation)", doc["metrics"],
+                            minutes=info["train_seconds"] / 60, k=doc["latent_size"], matches=None, capped=False))
+            for k, matches, r in eof_rows(doc):  # the same basis whichever evaluation fitted it: one row per k
+                entry = eofs.setdefault(k, {**r, "k": k, "matches": []})
+                if matches:
+                    entry["matches"].append(matches)
+            print(f"VAE {dist}: {info['train_seconds'] / 60:.1f} min, {info['epochs']} epochs; "
+                  f"weighted RMSE {rows[-1]['rmse']:.4f} K, ACC {rows[-1]['acc']}", flush=True)
+    except USER_ERRORS as e:
+        sys.exit(f"quality.py: error: {e}")
+    for k in sorted(eofs):
+        r = eofs[k]
+        groups = {}
+        for m in r["matches"]:  # "same floats as vmf", "same floats as power" -> "same floats as vmf/power"
+            label, _, dist = m.rpartition(" as ")
+            groups.setdefault(label, []).append(dist)
+        r["matches"] = "; ".join(f"{label} as {'/'.join(dists)}" for label, dists in groups.items()) or None
+        r["name"] = f"EOF-{k}{'*' if r['capped'] else ''}" + (f" ({r['matches']})" if r["matches"] else "")
+        rows.append(r)
     total = (time.perf_counter() - started) / 60
-    budget = (f"{args.epochs} epochs per model (svae-train)" if args.epochs is not None
-              else f"{args.minutes_per_model:g} min of training per model")
-    print(f"\nBuilt-in synthetic sample, train 2015-2018, test 2019 ({test_da.sizes['time']} fields); "
-          f"latitude-weighted scores in physical units; VAE latent = {evaluation['latent_size']} numbers; "
-          f"{budget}; device {device}, hidden dims {args.hidden_dims}, peak lr {args.lr} (cosine), batch "
-          f"{args.batch_size}, {torch.get_num_threads()} CPU threads; total {total:.1f} min\n")
+    budget = (f"{args.epochs} epochs per model" if args.epochs is not None
+              else f"svae-train --time-limit {args.minutes_per_model:g} per model")
+    first = next(iter(runs.values()), {})
+    print(f"\nBuilt-in synthetic sample, train 2015-2018 (validation carved from its end), test 2019; "
+          f"latitude-weighted scores in physical units; svae-train defaults, {budget}; device {args.device}, "
+          f"{torch.get_num_threads()} CPU threads; total {total:.1f} min")
+    print(f"latent: {first.get('latent_size')} floats; mean field: {first.get('mean_field')}\n")
     print(format_rows(rows))
     (out / "quality.json").write_text(json.dumps(
-        {"args": vars(args), "rows": rows, "models": runs, "eof": {str(k): s for k, s in eof_summaries.items()},
-         "total_minutes": total}, indent=1, default=str))
+        {"args": vars(args), "rows": rows, "models": runs, "total_minutes": total}, indent=1, default=str))
 
 
 if __name__ == "__main__":

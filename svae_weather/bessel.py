@@ -15,8 +15,8 @@ import torch
 from torch.autograd.function import once_differentiable
 
 # %% auto #0
-__all__ = ['log_sphere_area', 'debye_polynomials', 'log_iv', 'bessel_ratio', 'vmf_log_normalizer', 'vmf_kl_uniform',
-           'vmf_entropy']
+__all__ = ['log_sphere_area', 'debye_polynomials', 'log_iv', 'bessel_ratio', 'bessel_ratio_over_kappa', 'bessel_ratio_derivative',
+           'vmf_log_normalizer', 'vmf_kl_uniform', 'vmf_entropy']
 
 # %% ../nbs/01_bessel.ipynb #fbd53aae
 def _check_dim(d) -> int:
@@ -36,7 +36,7 @@ def log_sphere_area(d: int) -> float:
     d = _check_dim(d)
     return math.log(2.0) + 0.5 * d * math.log(math.pi) - math.lgamma(0.5 * d)
 
-# %% ../nbs/01_bessel.ipynb #f806818b
+# %% ../nbs/01_bessel.ipynb #f4244eae
 _TARGET = 1e-17              # every truncation error is kept below this (relative)
 _DEBYE_MIN_ORDER = 20.0      # Debye's expansion is used at orders >= this; lower orders recur down to it
 _DEBYE_MAX_TERMS = 15        # terms needed at order 20 (fewer for larger orders)
@@ -48,7 +48,7 @@ def _is_tensor(v) -> bool: return isinstance(v, torch.Tensor)
 def _lgamma(v): return torch.lgamma(v) if _is_tensor(v) else math.lgamma(v)
 def _sqrt(v): return torch.sqrt(v) if _is_tensor(v) else math.sqrt(v)
 
-
+# %% ../nbs/01_bessel.ipynb #7c00ee93
 def _series_terms(v: float) -> int:
     "Smallest K whose term bound (v+1)^K / (K! (v+1)_K) at y = v+1 is below the target."
     bound, k = 1.0, 0
@@ -57,7 +57,7 @@ def _series_terms(v: float) -> int:
         bound *= (v + 1) / (k * (v + k))
     return k
 
-
+# %% ../nbs/01_bessel.ipynb #7bf5be5b
 def _series_coefficients(v, n_terms: int):
     "Horner coefficients (lowest power first) of G = (Phi-1)/y and Phi' = dPhi/dy; v a float or a tensor."
     c = [1.0]
@@ -70,7 +70,7 @@ def _series_coefficients(v, n_terms: int):
 def _series_coefficients_cached(v: float):
     return tuple(tuple(c) for c in _series_coefficients(v, _series_terms(v)))
 
-
+# %% ../nbs/01_bessel.ipynb #2c829aad
 @functools.lru_cache(maxsize=512)
 def _on_device(coefficients: tuple, device: torch.device) -> torch.Tensor:
     "Coefficients as one float64 tensor on `device`, made once per order and device (no transfer per call)."
@@ -89,7 +89,7 @@ def _horner(coefficients, z: torch.Tensor) -> torch.Tensor:
         torch.addcmul(coefficients[k], out, z, out=out)
     return out
 
-
+# %% ../nbs/01_bessel.ipynb #3190d5bb
 class _SeriesParts(NamedTuple):
     log_phi: torch.Tensor        # log Phi_v(x) = log1p(y G)
     ratio: torch.Tensor          # A = I_{v+1}/I_v
@@ -105,7 +105,7 @@ def _series_parts(v, x: torch.Tensor) -> _SeriesParts:
     ratio_over_x = _horner(dPhi, y).div_(yG.add_(1.0)).mul_(0.5)   # Phi' / (2 Phi)
     return _SeriesParts(log_phi, ratio_over_x * x, ratio_over_x)
 
-# %% ../nbs/01_bessel.ipynb #a8abe084
+# %% ../nbs/01_bessel.ipynb #533b336c
 def _poly_add(p, q):
     n = max(len(p), len(q))
     return [(p[i] if i < len(p) else 0) + (q[i] if i < len(q) else 0) for i in range(n)]
@@ -129,7 +129,7 @@ def _poly_trim(p):
 def _poly_derivative(p): return [i * p[i] for i in range(1, len(p))] or [Fraction(0)]
 def _poly_integral(p): return [Fraction(0)] + [c / (i + 1) for i, c in enumerate(p)]
 
-
+# %% ../nbs/01_bessel.ipynb #43ffd5a0
 @functools.lru_cache(maxsize=None)
 def debye_polynomials(n_terms: int = _DEBYE_MAX_TERMS + 1):
     """Exact coefficients (lowest power of t first) of Debye's u_k(t), k = 0..n_terms, and of
@@ -144,13 +144,13 @@ def debye_polynomials(n_terms: int = _DEBYE_MAX_TERMS + 1):
                                       _poly_integral(_poly_mul(one_minus_5t2_over_8, u[k])))))
     return u, p
 
-
+# %% ../nbs/01_bessel.ipynb #6d64a626
 def _debye_v(k: int):
     "v_k(t) from u_k and p_{k-1} (exact)."
     u, p = debye_polynomials()
     return u[0] if k == 0 else _poly_trim(_poly_add(u[k], _poly_mul([0, -1, 0, 1], p[k - 1])))
 
-
+# %% ../nbs/01_bessel.ipynb #b22c7bff
 @functools.lru_cache(maxsize=None)
 def _debye_bounds():
     "M_k = max over t in [0, 1] of |u_k(t)| and |v_k(t)| (on a fine grid, in float64)."
@@ -165,7 +165,7 @@ def _debye_terms(order: float) -> int:
     bounds = _debye_bounds()
     return next(k for k in range(1, len(bounds) - 1) if bounds[k + 1] / order ** (k + 1) < _TARGET)
 
-
+# %% ../nbs/01_bessel.ipynb #82aa1baa
 def _debye_coefficients(order, n_terms: int):
     "Coefficients (by power of t) of U(t) = sum_k u_k(t)/order^k and P(t) = sum_k p_{k-1}(t)/order^k."
     u, p = debye_polynomials()
@@ -186,7 +186,7 @@ def _debye_coefficients(order, n_terms: int):
 def _debye_coefficients_cached(order: float):
     return tuple(tuple(c) for c in _debye_coefficients(order, _debye_terms(order)))
 
-
+# %% ../nbs/01_bessel.ipynb #d2e02920
 class _AsymptoticParts(NamedTuple):
     log_ive: torch.Tensor              # log(I_v(x) e^{-x})
     ratio: torch.Tensor                # A = I_{v+1}/I_v
@@ -208,7 +208,7 @@ def _debye_parts(order, x: torch.Tensor) -> _AsymptoticParts:
     return _AsymptoticParts(log_ive, (x / s_plus_order).sub_(correction),
                             ((order + s_minus_x) / s_plus_order).add_(correction))
 
-# %% ../nbs/01_bessel.ipynb #fa7b1ba2
+# %% ../nbs/01_bessel.ipynb #b3c724bb
 def _asymptotic_parts(v, x: torch.Tensor) -> _AsymptoticParts:
     "Debye at order v + N >= _DEBYE_MIN_ORDER, then N downward recurrence steps to order v (x > 0)."
     if _is_tensor(v):
@@ -237,7 +237,7 @@ def _asymptotic_parts(v, x: torch.Tensor) -> _AsymptoticParts:
             g = w.div_(r)
     return _AsymptoticParts(log_ive.add_(torch.log(product)), r.reciprocal_(), g)
 
-
+# %% ../nbs/01_bessel.ipynb #8694b8a2
 class _Regions(NamedTuple):
     "The two computations, each on its own clamped copy of x, and which one applies where."
     v: object                       # the order: a float, or a float64 tensor shaped like x
@@ -260,7 +260,7 @@ def _regions(v, x: torch.Tensor) -> _Regions:
     return _Regions(v, x, x <= switch, x_series, x_asym, _series_parts(v, x_series),
                     _asymptotic_parts(v, x_asym), _lgamma(v + 1.0))
 
-
+# %% ../nbs/01_bessel.ipynb #ec90d39f
 def _merge(r: _Regions, series_value, asym_value) -> torch.Tensor:
     "Pick per element; NaN where the argument (or a tensor order) is negative."
     out = torch.where(r.in_series, series_value, asym_value)
@@ -296,9 +296,9 @@ def _out_kl(r: _Regions):               # x A - log Phi_v, arranged so that noth
     series = r.x_series * r.series.ratio - r.series.log_phi
     asym = (r.v * torch.log(r.x_asym * 0.5)).sub_(r.lgamma_v1).sub_(r.asym.log_ive).sub_(
         r.x_asym * r.asym.one_minus_ratio)
-    return _merge(r, series, asym).clamp_(min=0.0)
+    return _merge(r, series, asym).masked_fill_(r.x == math.inf, math.inf)
 
-
+# %% ../nbs/01_bessel.ipynb #d2bdb735
 class _BesselParts(NamedTuple):
     log_iv: torch.Tensor           # log I_v(x)
     log_phi: torch.Tensor          # log Phi_v(x) = log I_v(x) + lgamma(v+1) - v log(x/2)
@@ -314,10 +314,16 @@ def _bessel_parts(v, x: torch.Tensor) -> _BesselParts:
     return _BesselParts(_out_log_iv(r), _out_log_phi(r), _out_ratio(r), _out_one_minus_ratio(r),
                         _out_ratio_over_x(r), _out_kl(r))
 
-# %% ../nbs/01_bessel.ipynb #1b92a437
-_KINDS = ("log_iv", "ratio", "kl", "entropy", "log_normalizer")
+# %% ../nbs/01_bessel.ipynb #ccfc2786
+_KINDS = ("log_iv", "ratio", "kl", "entropy", "log_normalizer", "ratio_over_x", "ratio_derivative")
 
 
+def _ratio_derivative(r: _Regions) -> torch.Tensor:
+    "A' = g (2 - g) - (2v + 1) A/x with g = 1 - A: no cancellation below the accuracy of g."
+    g = _out_one_minus_ratio(r)
+    return (2.0 - g).mul_(g).sub_((2.0 * r.v + 1.0) * _out_ratio_over_x(r))
+
+# %% ../nbs/01_bessel.ipynb #4b69e7a7
 class _BesselFunction(torch.autograd.Function):
     "One of the `_KINDS` of x (float64), of order v; differentiable in x with closed-form derivatives."
 
@@ -332,17 +338,25 @@ class _BesselFunction(torch.autograd.Function):
             out = _out_kl(r)
         elif kind == "entropy":      # in float64, before any rounding to the caller's dtype
             out = _out_kl(r).neg_().add_(log_area)
+        elif kind in ("ratio_over_x", "ratio_derivative"):
+            b, a_prime = _out_ratio_over_x(r), _ratio_derivative(r)
+            out = b if kind == "ratio_over_x" else a_prime
         else:
             out = _out_log_phi(r).neg_().sub_(log_area)
-        if ctx.needs_input_grad[0]:
+        if ctx.needs_input_grad[0] and kind in ("ratio_over_x", "ratio_derivative"):
+            # B = A/x: B' = (A' - B)/x;  A'' = -2 A A' - (2v + 1) B';  both 0 at x = 0 (even functions of x)
+            b_prime = torch.where(x > 0, (a_prime - b) / x.clamp(min=1e-300), 0.0)
+            derivative = b_prime if kind == "ratio_over_x" else (
+                -2.0 * _out_ratio(r) * a_prime - (2.0 * v + 1.0) * b_prime)
+            ctx.save_for_backward(derivative)
+        elif ctx.needs_input_grad[0]:
             if kind == "log_iv":
                 v_over_x = torch.where(v == 0, 0.0, v / x) if _is_tensor(v) else v / x if v != 0 else 0.0
                 derivative = _out_ratio(r).add_(v_over_x)
             elif kind == "log_normalizer":
                 derivative = _out_ratio(r).neg_()
             else:                    # A' = g (2 - g) - (2v + 1) A / x, with g = 1 - A
-                g = _out_one_minus_ratio(r)
-                derivative = (2.0 - g).mul_(g).sub_((2.0 * v + 1.0) * _out_ratio_over_x(r))
+                derivative = _ratio_derivative(r)
                 if kind in ("kl", "entropy"):      # x A' (x = inf: A' = 0 at 1e300, keep it 0)
                     x_finite = x.clamp(max=_X_MAX)
                     derivative.mul_(x_finite if kind == "kl" else x_finite.neg_())
@@ -355,7 +369,7 @@ class _BesselFunction(torch.autograd.Function):
         derivative, = ctx.saved_tensors
         return grad_out * derivative, None, None, None
 
-# %% ../nbs/01_bessel.ipynb #53ad9e0c
+# %% ../nbs/01_bessel.ipynb #6e804eac
 def _as_float_tensor(x, name: str) -> torch.Tensor:
     if not isinstance(x, torch.Tensor):
         x = torch.as_tensor(x, dtype=torch.get_default_dtype())
@@ -386,25 +400,35 @@ def _check_order(v):
         raise ValueError(f"the order v must be a finite real number >= 0 (for the vMF, v = d/2 - 1), got v={v!r}")
     return float(v)
 
-
+# %% ../nbs/01_bessel.ipynb #9c8e61a0
 def log_iv(v, x) -> torch.Tensor:
     "log I_v(x), modified Bessel function of the first kind, for v >= 0 and x >= 0; differentiable in x."
     return _apply("log_iv", _check_order(v), x, "x")
 
-
+# %% ../nbs/01_bessel.ipynb #491175a3
 def bessel_ratio(d: int, kappa) -> torch.Tensor:
     "A_d(kappa) = I_{d/2}(kappa) / I_{d/2-1}(kappa) = E[mu.z] under vMF(mu, kappa) on S^(d-1)."
     return _apply("ratio", _check_dim(d) / 2 - 1, kappa, "kappa")
 
+# %% ../nbs/01_bessel.ipynb #18c1155e
+def bessel_ratio_over_kappa(d: int, kappa) -> torch.Tensor:
+    "A_d(kappa)/kappa (1/d at kappa = 0): the variance of z along any direction orthogonal to the vMF mean direction."
+    return _apply("ratio_over_x", _check_dim(d) / 2 - 1, kappa, "kappa")
 
+
+def bessel_ratio_derivative(d: int, kappa) -> torch.Tensor:
+    "A_d'(kappa) = 1 - A^2 - (d-1) A/kappa = Var[mu.z] under vMF(mu, kappa); computed without cancellation."
+    return _apply("ratio_derivative", _check_dim(d) / 2 - 1, kappa, "kappa")
+
+# %% ../nbs/01_bessel.ipynb #09b0de95
 def vmf_log_normalizer(d: int, kappa) -> torch.Tensor:
     "log C_d(kappa) = (d/2-1) log kappa - (d/2) log(2 pi) - log I_{d/2-1}(kappa); finite at kappa = 0."
     d = _check_dim(d)
     return _apply("log_normalizer", d / 2 - 1, kappa, "kappa", log_sphere_area(d))
 
-
+# %% ../nbs/01_bessel.ipynb #81f26381
 def vmf_kl_uniform(d: int, kappa) -> torch.Tensor:
-    "KL(vMF(mu, kappa) || Uniform(S^(d-1))) = kappa A_d(kappa) + log C_d(kappa) + log |S^(d-1)| >= 0."
+    "KL(vMF(mu, kappa) || Uniform(S^(d-1))) = kappa A_d(kappa) + log C_d(kappa) + log |S^(d-1)| >= 0 (inf at kappa = inf)."
     return _apply("kl", _check_dim(d) / 2 - 1, kappa, "kappa")
 
 

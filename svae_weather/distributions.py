@@ -10,24 +10,28 @@ from functools import lru_cache
 
 import numpy as np
 import torch
-from torch.distributions import Distribution, constraints
+from torch.distributions import Distribution, Gamma, constraints
 from torch.distributions.kl import register_kl
 from torch.autograd.function import once_differentiable
 
-from .bessel import bessel_ratio, log_sphere_area, vmf_entropy, vmf_kl_uniform, vmf_log_normalizer
+from .bessel import (bessel_ratio, bessel_ratio_derivative, bessel_ratio_over_kappa, log_sphere_area,
+                                 vmf_entropy, vmf_kl_uniform, vmf_log_normalizer)
 
 # %% auto #0
-__all__ = ['unit_vector', 'rotate_from_e1', 'vmf_dw_dkappa', 'VonMisesFisher', 'HypersphericalUniform', 'PowerSpherical',
-           'posterior_from_maps', 'sample_to_map']
+__all__ = ['unit_vector', 'positive_finite', 'rotate_from_e1', 'vmf_dw_dkappa', 'VonMisesFisher', 'HypersphericalUniform',
+           'PowerSpherical', 'posterior_from_maps', 'sample_to_map']
 
-# %% ../nbs/02_distributions.ipynb #bf0272ed
+# %% ../nbs/02_distributions.ipynb #7181c36c
+_SPHERE_TOL = 1e3 * torch.finfo(torch.float32).eps   # 1.2e-4: on the sphere to float32 precision, in any float dtype
+
+
 class _UnitVector(constraints.Constraint):
-    "Points of the unit sphere: vectors of norm 1 along the last axis (to a dtype-dependent tolerance)."
+    "Points of the unit sphere: vectors whose norm along the last axis is 1 to float32 precision (1e-2 in 16 bits)."
     is_discrete = False
     event_dim = 1
 
     def check(self, value):
-        tol = 1e-2 if torch.finfo(value.dtype).bits <= 16 else 1e3 * torch.finfo(value.dtype).eps
+        tol = 1e-2 if torch.finfo(value.dtype).bits <= 16 else _SPHERE_TOL
         return (torch.linalg.vector_norm(value, dim=-1) - 1).abs() <= tol
 
     def __repr__(self):
@@ -36,47 +40,80 @@ class _UnitVector(constraints.Constraint):
 
 unit_vector = _UnitVector()
 
+# %% ../nbs/02_distributions.ipynb #e9bf9366
+class _PositiveFinite(constraints.Constraint):
+    "Concentrations: finite and > 0 (an infinite kappa is a point mass, with no density on the sphere)."
+    is_discrete = False
+    event_dim = 0
 
+    def check(self, value):
+        return torch.isfinite(value) & (value > 0)
+
+    def __repr__(self):
+        return "PositiveFinite()"
+
+
+positive_finite = _PositiveFinite()
+
+# %% ../nbs/02_distributions.ipynb #173b721d
 def _loc_and_kappa(loc, scale, name: str):
-    "Check shapes and return (loc, kappa) with kappa of shape loc.shape[:-1], both in one floating dtype."
+    "Check shapes and broadcast loc (..., d) and scale like torch's VonMises; both in one floating dtype."
     loc = torch.as_tensor(loc)
     scale = torch.as_tensor(scale, device=loc.device)
     if loc.dim() < 1 or loc.shape[-1] < 2:
         raise ValueError(f"{name}: loc must have shape (..., d) with d >= 2, got loc.shape={tuple(loc.shape)}")
     batch = tuple(loc.shape[:-1])
-    if tuple(scale.shape) == batch:
-        kappa = scale
-    elif tuple(scale.shape) == batch + (1,):
-        kappa = scale.squeeze(-1)
-    else:
+    kappa = scale.squeeze(-1) if scale.dim() > 0 and tuple(scale.shape) == batch + (1,) else scale
+    try:
+        batch = torch.broadcast_shapes(batch, kappa.shape)
+    except RuntimeError:
         raise ValueError(
-            f"{name}: scale must have shape loc.shape[:-1]={batch} or loc.shape[:-1]+(1,)={batch + (1,)}; "
-            f"got loc.shape={tuple(loc.shape)} and scale.shape={tuple(scale.shape)} (scale is never broadcast)"
-        )
+            f"{name}: scale must broadcast against loc.shape[:-1]={batch} (or have shape loc.shape[:-1]+(1,)="
+            f"{batch + (1,)}); got loc.shape={tuple(loc.shape)} and scale.shape={tuple(scale.shape)}") from None
     dtype = torch.promote_types(loc.dtype, kappa.dtype)
     if not dtype.is_floating_point:
         dtype = torch.get_default_dtype()
-    return loc.to(dtype), kappa.to(dtype)
+    return loc.to(dtype).expand(batch + loc.shape[-1:]), kappa.to(dtype).expand(batch)
 
 
+def _check_concentration(kappa, name: str):
+    "Refuse an infinite, NaN or non-positive concentration with one message that says what to pass."
+    bad = ~positive_finite.check(kappa)
+    if bad.any():
+        raise ValueError(
+            f"{name}: scale (the concentration kappa) must be finite and > 0, got {int(bad.sum())} of {kappa.numel()} "
+            f"values that are not (e.g. {kappa[bad].reshape(-1)[0].item()}). An infinite kappa is a point mass, "
+            "which has no density on the sphere and an infinite KL to the uniform prior: cap kappa instead "
+            "(e.g. kappa = softplus(x) + 1 with x from a bounded layer).")
+
+# %% ../nbs/02_distributions.ipynb #7f6598ae
 class _SphericalDistribution(Distribution):
     "What VonMisesFisher and PowerSpherical share: a unit-vector `loc`, a positive `scale` of shape loc.shape[:-1]."
-    arg_constraints = {"loc": unit_vector, "scale": constraints.positive}
+    arg_constraints = {"loc": unit_vector, "scale": positive_finite}
     support = unit_vector
     has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = _loc_and_kappa(loc, scale, type(self).__name__)
         self._d = self.loc.shape[-1]
+        if validate_args if validate_args is not None else Distribution._validate_args:
+            _check_concentration(self.scale, type(self).__name__)
         super().__init__(self.loc.shape[:-1], self.loc.shape[-1:], validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(type(self), _instance)
+        new = self._get_checked_instance(_SphericalDistribution, _instance)   # guards subclasses with their own __init__
         batch_shape = torch.Size(batch_shape)
         new.loc, new.scale, new._d = self.loc.expand(batch_shape + (self._d,)), self.scale.expand(batch_shape), self._d
-        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
+        super(_SphericalDistribution, new).__init__(batch_shape, self.event_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
+
+    @property
+    def variance(self):
+        "Per-coordinate variance of z: Var[mu.z] mu_i^2 + E[(e.z)^2] (1 - mu_i^2), e any unit vector orthogonal to mu."
+        along, across = (t.unsqueeze(-1) for t in self._spread())
+        loc2 = self.loc * self.loc
+        return along * loc2 + across * (1 - loc2)
 
 # %% ../nbs/02_distributions.ipynb #445bf99c
 def rotate_from_e1(z0: torch.Tensor, loc: torch.Tensor) -> torch.Tensor:
@@ -87,7 +124,7 @@ def rotate_from_e1(z0: torch.Tensor, loc: torch.Tensor) -> torch.Tensor:
     coef = (z0 * u).sum(-1, keepdim=True) * (2 / (u * u).sum(-1, keepdim=True))
     return (z0 - coef * u) * -s
 
-# %% ../nbs/02_distributions.ipynb #2ea3993b
+# %% ../nbs/02_distributions.ipynb #5c44ab3f
 def _beta_pair(shape, d: int, dtype, device):
     "Z ~ Beta((d-1)/2, (d-1)/2) and 1 - Z, each to full relative precision."
     if d <= 16:  # Z = (1 + g1/|g|)/2 for g ~ N(0, I_d): d normals are cheaper than two Gamma draws here
@@ -100,10 +137,11 @@ def _beta_pair(shape, d: int, dtype, device):
         pos = g1 >= 0
         return torch.where(pos, big, small) / (2 * r), torch.where(pos, small, big) / (2 * r)
     conc = torch.full(shape, (d - 1) / 2, dtype=dtype, device=device)
-    g1, g2 = torch._standard_gamma(conc), torch._standard_gamma(conc)
+    gamma = Gamma(conc, conc.new_ones(()), validate_args=False)
+    g1, g2 = gamma.sample(), gamma.sample()
     return g1 / (g1 + g2), g2 / (g1 + g2)
 
-
+# %% ../nbs/02_distributions.ipynb #e0c922c8
 def _wood_round(kappa: torch.Tensor, d: int, k: int):
     "k Wood proposals for each kappa (1-D): y = 1 - w of the first accepted one, and whether any was accepted."
     b = (d - 1) / (2 * kappa + torch.hypot(2 * kappa, torch.full_like(kappa, d - 1.0)))
@@ -119,7 +157,7 @@ def _wood_round(kappa: torch.Tensor, d: int, k: int):
     first = (~ok).to(torch.int32).cumprod(0).sum(0, keepdim=True).clamp_(max=k - 1)
     return y.gather(0, first.long()).squeeze(0), ok.any(0)
 
-
+# %% ../nbs/02_distributions.ipynb #cd8a6ce0
 def _sample_y_wood(kappa: torch.Tensor, d: int, max_rounds: int = 64, rounds_log: list | None = None):
     "y = 1 - w with w from the vMF marginal in dimension d, by Wood's algorithm; one host sync per round."
     flat = kappa.reshape(-1)
@@ -147,20 +185,20 @@ def _sample_y_wood(kappa: torch.Tensor, d: int, max_rounds: int = 64, rounds_log
         rounds += 1
     return y.view(kappa.shape)
 
-
+# %% ../nbs/02_distributions.ipynb #e32f8fb6
 def _sample_y_d3(kappa: torch.Tensor):
     "Exact inverse-CDF draw of y = 1 - w for d = 3."
     v = 1 - torch.rand_like(kappa)  # in (0, 1]
     return (-torch.log1p(v * torch.expm1(-2 * kappa)) / kappa).clamp(0, 2)
 
-# %% ../nbs/02_distributions.ipynb #cea34533
+# %% ../nbs/02_distributions.ipynb #d626c018
 @lru_cache(maxsize=None)
 def _gauss_legendre_01(n: int, dtype, device):
     "Gauss-Legendre nodes and weights on [0, 1], cached per (n, dtype, device)."
     x, w = np.polynomial.legendre.leggauss(n)
     return (torch.tensor((x + 1) / 2, dtype=dtype, device=device), torch.tensor(w / 2, dtype=dtype, device=device))
 
-
+# %% ../nbs/02_distributions.ipynb #e62402a7
 _CHUNK = 1 << 22  # draws per block in the quadrature: bounds the (nodes, draws) work arrays
 
 
@@ -208,7 +246,7 @@ def vmf_dw_dkappa(y: torch.Tensor, kappa: torch.Tensor, d: int) -> torch.Tensor:
     out = (node_weights @ integrand).view(-1) * (-torch.expm1(-lam * X) * inv_lam)
     return out.view(shape).to(y.dtype)
 
-
+# %% ../nbs/02_distributions.ipynb #1571d62c
 class _VmfRadial(torch.autograd.Function):
     "Forward: draw y = 1 - w for every kappa. Backward: implicit gradient dy/dkappa = -dw/dkappa."
 
@@ -225,19 +263,21 @@ class _VmfRadial(torch.autograd.Function):
         kappa, y = ctx.saved_tensors
         return -grad_y * vmf_dw_dkappa(y, kappa, ctx.d), None, None, None
 
-# %% ../nbs/02_distributions.ipynb #dae062c1
+# %% ../nbs/02_distributions.ipynb #18181a54
 def _tangent_points(y: torch.Tensor, d: int) -> torch.Tensor:
     "Points (1 - y, sqrt(y (2 - y)) v) with v uniform on S^(d-2): samples in the frame where the mean is e1."
     v = torch.randn(*y.shape, d - 1, dtype=y.dtype, device=y.device)
     v = v / torch.linalg.vector_norm(v, dim=-1, keepdim=True)
-    radius = torch.sqrt((y * (2 - y)).clamp(min=0))
+    # sqrt(y (2 - y)), clamped at the smallest normal float: a draw that lands exactly on a pole (y = 0 or 2, which
+    # happens in float32) then gets a zero gradient through the radius instead of inf * 0 = NaN
+    radius = torch.sqrt((y * (2 - y)).clamp(min=torch.finfo(y.dtype).tiny))
     return torch.cat([(1 - y).unsqueeze(-1), radius.unsqueeze(-1) * v], dim=-1)
 
-
+# %% ../nbs/02_distributions.ipynb #936ae752
 def _work_dtype(t):
     return t if t.dtype in (torch.float32, torch.float64) else t.float()
 
-
+# %% ../nbs/02_distributions.ipynb #4d192645
 class VonMisesFisher(_SphericalDistribution):
     """von Mises-Fisher distribution on the sphere S^(d-1) in R^d.
 
@@ -257,6 +297,10 @@ class VonMisesFisher(_SphericalDistribution):
     @property
     def mode(self):
         return self.loc
+
+    def _spread(self):
+        "Var[mu.z] = A_d'(kappa) and E[(e.z)^2] = A_d(kappa)/kappa for a unit e orthogonal to mu."
+        return bessel_ratio_derivative(self._d, self.scale), bessel_ratio_over_kappa(self._d, self.scale)
 
     def rsample(self, sample_shape=torch.Size()):
         shape = torch.Size(sample_shape) + self.batch_shape
@@ -285,29 +329,47 @@ class HypersphericalUniform(Distribution):
     support = unit_vector
     has_rsample = True  # samples do not depend on any parameter
 
-    def __init__(self, dim: int, device=None, dtype=None, validate_args=None):
+    def __init__(self, dim: int, device=None, dtype=None, validate_args=None, batch_shape=torch.Size()):
         if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 2:
             raise ValueError(f"HypersphericalUniform: dim must be an integer >= 2, the ambient dimension d of the "
                              f"sphere S^(d-1) in R^d (dim=3 is the ordinary sphere); got dim={dim!r}")
         self.dim = int(dim)
         self.device = torch.device(device) if device is not None else torch.device("cpu")
         self.dtype = dtype if dtype is not None else torch.get_default_dtype()
-        super().__init__(torch.Size(), torch.Size((self.dim,)), validate_args=validate_args)
+        super().__init__(torch.Size(batch_shape), torch.Size((self.dim,)), validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(HypersphericalUniform, _instance)
+        new.dim, new.device, new.dtype = self.dim, self.device, self.dtype
+        super(HypersphericalUniform, new).__init__(torch.Size(batch_shape), self.event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    @property
+    def mean(self):
+        return torch.zeros(self.batch_shape + self.event_shape, dtype=self.dtype, device=self.device)
+
+    @property
+    def variance(self):
+        "Every coordinate has variance 1/d (the d coordinates' squares add up to 1, and no axis is special)."
+        return torch.full(self.batch_shape + self.event_shape, 1 / self.dim, dtype=self.dtype, device=self.device)
 
     def rsample(self, sample_shape=torch.Size()):
-        g = torch.randn(*torch.Size(sample_shape), self.dim, device=self.device, dtype=self.dtype)
+        g = torch.randn(self._extended_shape(sample_shape), device=self.device, dtype=self.dtype)
         return g / torch.linalg.vector_norm(g, dim=-1, keepdim=True)
 
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        return torch.full(value.shape[:-1], -log_sphere_area(self.dim), dtype=value.dtype, device=value.device)
+        shape = torch.broadcast_shapes(value.shape[:-1], self.batch_shape)
+        return torch.full(shape, -log_sphere_area(self.dim), dtype=value.dtype, device=value.device)
 
     def entropy(self):
-        return torch.tensor(log_sphere_area(self.dim), dtype=self.dtype, device=self.device)
+        return torch.full(self.batch_shape, log_sphere_area(self.dim), dtype=self.dtype, device=self.device)
 
     def __repr__(self):
-        return f"HypersphericalUniform(dim={self.dim}, device={self.device}, dtype={self.dtype})"
+        batch = f", batch_shape={tuple(self.batch_shape)}" if self.batch_shape else ""
+        return f"HypersphericalUniform(dim={self.dim}{batch}, device={self.device}, dtype={self.dtype})"
 
 # %% ../nbs/02_distributions.ipynb #c4bad4f0
 class PowerSpherical(_SphericalDistribution):
@@ -329,12 +391,22 @@ class PowerSpherical(_SphericalDistribution):
     def mode(self):
         return self.loc
 
+    def _spread(self):
+        "Var[w] = 4 a b / ((a+b)^2 (a+b+1)) and E[1 - w^2]/(d-1) = 2 a / ((a+b)(a+b+1)), w = 2 Beta(a, b) - 1."
+        beta = (self._d - 1) / 2
+        alpha = self.scale + beta
+        total = alpha + beta
+        across = 2 * alpha / (total * (total + 1))
+        return across * (2 * beta) / total, across
+
     def rsample(self, sample_shape=torch.Size()):
         shape = torch.Size(sample_shape) + self.batch_shape
         kappa = _work_dtype(self.scale.expand(shape))
         beta = (self._d - 1) / 2
-        g_alpha = torch._standard_gamma(kappa + beta)  # differentiable in its shape parameter
-        g_beta = torch._standard_gamma(torch.full_like(kappa, beta))
+        # both Gamma draws in one call of torch's public Gamma, which carries an implicit-reparameterisation
+        # gradient in its shape parameter (only the first depends on kappa)
+        conc = torch.stack([kappa + beta, torch.full_like(kappa, beta)])
+        g_alpha, g_beta = Gamma(conc, conc.new_ones(()), validate_args=False).rsample()
         y = 2 * g_beta / (g_alpha + g_beta)
         return rotate_from_e1(_tangent_points(y, self._d).to(self.loc.dtype), self.loc)
 
@@ -353,23 +425,28 @@ class PowerSpherical(_SphericalDistribution):
         return ent.to(self.scale.dtype)
 
 # %% ../nbs/02_distributions.ipynb #f03fed11
-def _check_prior_dim(q, p):
+def _kl_shape(q, p) -> torch.Size:
+    "Check that q and the uniform prior p live on the same sphere; the broadcast batch shape of the KL."
     if p.dim != q.event_shape[-1]:
         raise ValueError(f"KL to HypersphericalUniform(dim={p.dim}) needs a distribution on the same sphere, got "
                          f"event_shape={tuple(q.event_shape)}; use HypersphericalUniform({q.event_shape[-1]}) "
                          "(dim is the ambient dimension d)")
+    try:
+        return torch.broadcast_shapes(q.batch_shape, p.batch_shape)
+    except RuntimeError:
+        raise ValueError(f"KL: the batch shapes {tuple(q.batch_shape)} (posterior) and {tuple(p.batch_shape)} "
+                         "(prior) do not broadcast; expand the prior with prior.expand(q.batch_shape)") from None
 
 
 @register_kl(VonMisesFisher, HypersphericalUniform)
 def _kl_vmf_uniform(q, p):
-    _check_prior_dim(q, p)
-    return vmf_kl_uniform(q._d, q.scale)
+    return vmf_kl_uniform(q._d, q.scale).expand(_kl_shape(q, p))
 
 
 @register_kl(PowerSpherical, HypersphericalUniform)
 def _kl_power_uniform(q, p):
-    _check_prior_dim(q, p)
-    return (log_sphere_area(q._d) - q.entropy().double()).to(q.scale.dtype)
+    shape = _kl_shape(q, p)
+    return (log_sphere_area(q._d) - q.entropy().double()).to(q.scale.dtype).expand(shape)
 
 # %% ../nbs/02_distributions.ipynb #15da4d1f
 _FAMILIES = {"vmf": VonMisesFisher, "power": PowerSpherical}
