@@ -1,7 +1,7 @@
 """What circular (periodic) longitude padding does to the error along the 0/360 degree seam.
 
 Trains the same small VAE with and without circular padding (several seeds, same data, same budget) on the
-built-in sample, reconstructs the held-out fields with the posterior mean, and prints the latitude-weighted
+built-in sample, reconstructs the held-out fields with the posterior mode, and prints the latitude-weighted
 RMSE (K) in the two seam columns (0 E and 354.375 E), in the interior columns, and their ratio.
 
     python benchmarks/seam.py                      # about 3 minutes on 2 CPU cores
@@ -34,7 +34,7 @@ def main():
     p.add_argument("--hidden-dims", type=int, nargs="+", default=[16, 32, 64, 128])
     p.add_argument("--distribution", default="vmf")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    p.add_argument("--lr", type=float, default=1e-3, help="higher than the seed's 1e-4 to fit a short budget")
+    p.add_argument("--lr", type=float, default=1e-3, help="higher than 1e-4 to fit a short budget")
     a = p.parse_args()
     test = split_by_time(open_weather(time_slice=a.time_slice), 0.8)[1].load()
     rows = {}

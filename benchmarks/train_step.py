@@ -44,8 +44,10 @@ def parse(argv=None):
     p.add_argument("--bf16", action="store_true", help="bf16 autocast (as svae-train does on CUDA)")
     p.add_argument("--compile", action="store_true", help="torch.compile the model first")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    p.add_argument("--n-static", type=int, default=0,
+                   help="static position fields as extra model channels (random stand-ins: only the cost is timed)")
     p.add_argument("--epoch", action="store_true", help="also time one epoch of --epoch-samples (and the test pass)")
-    p.add_argument("--epoch-samples", type=int, default=5844, help="training samples per epoch (the seed's 4 years)")
+    p.add_argument("--epoch-samples", type=int, default=5844, help="training samples per epoch (4 years of 6-hourly fields)")
     p.add_argument("--test-samples", type=int, default=1460, help="test samples evaluated once per epoch")
     p.add_argument("--epochs", type=int, default=600, help="epochs of the recipe to extrapolate to")
     return p.parse_args(argv)
@@ -79,7 +81,8 @@ def main(argv=None):
     amp = torch.bfloat16 if a.bf16 else None
     gpu = torch.cuda.get_device_name(device) if device.type == "cuda" else ""
     print(f"# device {device} {gpu}  torch {torch.__version__}  threads {torch.get_num_threads()}  "
-          f"bf16 {a.bf16}  compile {a.compile}  hidden_dims {a.hidden_dims}  latent {a.latent_channels}")
+          f"bf16 {a.bf16}  compile {a.compile}  hidden_dims {a.hidden_dims}  latent {a.latent_channels}  "
+          f"static fields {a.n_static}")
     print("# command: python benchmarks/train_step.py " + " ".join(sys.argv[1:] if argv is None else argv))
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     n_needed = max(max(a.batch_sizes), a.epoch_samples + a.test_samples if a.epoch else 0)
@@ -91,7 +94,10 @@ def main(argv=None):
         for dist in a.distributions:
             torch.manual_seed(0)
             model = ImprovedWeatherVAE(spatial_shape=(32, 64), latent_channels=a.latent_channels,
-                                       hidden_dims=tuple(a.hidden_dims), distribution=dist).to(device)
+                                       hidden_dims=tuple(a.hidden_dims), distribution=dist,
+                                       n_static=a.n_static).to(device)
+            if a.n_static:
+                model.set_static(torch.randn(a.n_static, 32, 64))
             step_model = torch.compile(model) if a.compile else model
             opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=1e-4)
             for _ in range(a.warmup):

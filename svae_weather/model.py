@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -16,11 +17,13 @@ from torch.distributions import Distribution, Independent, Normal, kl_divergence
 from .distributions import HypersphericalUniform, posterior_from_maps, sample_to_map
 
 # %% auto #0
-__all__ = ['DISTRIBUTIONS', 'SPHERICAL', 'ModelConfigError', 'downsample_factor', 'check_spatial_shape', 'check_config',
-           'PeriodicConv2d', 'PeriodicConvTranspose2d', 'group_norm', 'conv_norm_act', 'ResidualBlock',
-           'project_to_sphere', 'gaussian_kl_map', 'ImprovedWeatherVAE']
+__all__ = ['DISTRIBUTIONS', 'SPHERICAL', 'ModelConfigError', 'downsample_factor', 'check_spatial_shape', 'check_orientation',
+           'check_config', 'PeriodicConv2d', 'PeriodicConvTranspose2d', 'group_norm', 'conv_norm_act', 'ResidualBlock',
+           'project_to_sphere', 'gaussian_kl_map', 'Encoder', 'posterior_head', 'head_to_params', 'Decoder',
+           'check_static', 'WeatherVAEBase', 'WeatherVAEStatic', 'check_input', 'params_to_posterior',
+           'sample_latent_and_kl', 'ImprovedWeatherVAE']
 
-# %% ../nbs/03_model.ipynb #ef77cb17
+# %% ../nbs/03_model.ipynb #05d754a6
 DISTRIBUTIONS = ("normal", "vmf", "power")
 SPHERICAL = ("vmf", "power")
 
@@ -33,7 +36,7 @@ def downsample_factor(hidden_dims: Sequence[int]) -> int:
     "Spatial downsampling of the encoder: every stage but the last halves the grid (Stable Diffusion style)."
     return 2 ** (len(hidden_dims) - 1)
 
-
+# %% ../nbs/03_model.ipynb #78e450d3
 def _nearest_multiples(n: int, f: int) -> list[int]:
     "The multiples of `f` closest to `n` from below and above (positive only)."
     below, above = (n // f) * f, -(-n // f) * f
@@ -68,35 +71,49 @@ def check_spatial_shape(spatial_shape, hidden_dims) -> tuple[int, int]:
             + f"; or keep {shape} and use at most {stages} hidden_dims (factor {2 ** (stages - 1)})")
     return shape
 
+# %% ../nbs/03_model.ipynb #36532dbc
+def check_orientation(shape: tuple[int, int], circular: bool) -> tuple[int, int]:
+    "Refuse a periodic (global) grid with more latitudes than longitudes: its axes are almost surely swapped."
+    n_lat, n_lon = shape
+    if circular and n_lat > n_lon:
+        raise ModelConfigError(
+            f"spatial_shape={shape} has more latitudes ({n_lat}) than longitudes ({n_lon}), which no global grid "
+            f"has: the model expects (latitude, longitude) = ({n_lon}, {n_lat}) and data shaped (batch, channel, "
+            f"{n_lon}, {n_lat}). WeatherBench2 stores (longitude, latitude); transpose with "
+            "da.transpose(..., 'latitude', 'longitude') (svae_weather.data.open_weather already does), or, for a "
+            "regional grid that really is taller than wide, use circular_padding=False")
+    return shape
 
+# %% ../nbs/03_model.ipynb #fb8752be
 def check_config(spatial_shape, n_channels, latent_channels, hidden_dims, distribution,
-                 use_residual, circular_padding) -> dict:
+                 use_residual, circular_padding, n_static=0) -> dict:
     "Validate the constructor arguments of `ImprovedWeatherVAE`; return them normalised (JSON-serialisable)."
-    def positive_int(name, value, minimum=1):
+    def integer(name, value, minimum=1):
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise ModelConfigError(f"{name}={value!r} must be an integer >= {minimum}")
         return int(value)
 
     if distribution not in DISTRIBUTIONS:
         raise ModelConfigError(f"distribution={distribution!r} is not one of {', '.join(map(repr, DISTRIBUTIONS))}")
-    n_channels = positive_int("n_channels", n_channels)
+    n_channels = integer("n_channels", n_channels)
     if distribution in SPHERICAL and not (isinstance(latent_channels, int) and latent_channels >= 2):
         raise ModelConfigError(
             f"latent_channels={latent_channels!r} is too small for distribution={distribution!r}: the latent "
-            "lives on the sphere S^(d-1) in R^d, which needs d >= 2; use latent_channels >= 2 "
-            "(the default is 4)")
-    latent_channels = positive_int("latent_channels", latent_channels)
+            "lives on the sphere S^(d-1) in R^d, which needs d >= 2; use latent_channels >= 2 (the default is 4)")
+    latent_channels = integer("latent_channels", latent_channels)
     if isinstance(hidden_dims, (str, bytes, int)) or not isinstance(hidden_dims, Sequence) or len(hidden_dims) == 0:
         raise ModelConfigError(
             f"hidden_dims={hidden_dims!r} must be a non-empty sequence of channel counts, e.g. (64, 128, 256, 512)")
-    hidden_dims = tuple(positive_int("each entry of hidden_dims", h) for h in hidden_dims)
+    hidden_dims = tuple(integer("each entry of hidden_dims", h) for h in hidden_dims)
     for name, flag in (("use_residual", use_residual), ("circular_padding", circular_padding)):
         if not isinstance(flag, bool):
             raise ModelConfigError(f"{name}={flag!r} must be True or False")
+    n_static = integer("n_static", n_static, minimum=0)
     spatial_shape = check_spatial_shape(spatial_shape, hidden_dims)
+    check_orientation(spatial_shape, circular_padding)
     return dict(spatial_shape=list(spatial_shape), n_channels=n_channels, latent_channels=latent_channels,
                 hidden_dims=list(hidden_dims), distribution=distribution, use_residual=use_residual,
-                circular_padding=circular_padding)
+                circular_padding=circular_padding, n_static=n_static)
 
 # %% ../nbs/03_model.ipynb #eb33fa43
 class PeriodicConv2d(nn.Conv2d):
@@ -175,42 +192,104 @@ def gaussian_kl_map(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     "KL(N(mu, exp(logvar)) || N(0, I)) per latent pixel, summed over the channel axis 1: (B, d, h, w) -> (B, h, w)."
     return 0.5 * (mu.square() + logvar.exp() - 1.0 - logvar).sum(1)
 
-# %% ../nbs/03_model.ipynb #44fa54ab
-class ImprovedWeatherVAE(nn.Module):
-    "Convolutional VAE with a spatial latent: a normal, vMF or Power Spherical posterior on every latent pixel."
+# %% ../nbs/03_model.ipynb #a6c3aa08
+class Encoder(nn.Sequential):
+    "The encoder stages: conv-norm-SiLU, then residual (or conv-norm-SiLU) stages; all but the last halve the grid."
+    def __init__(self, in_channels: int, hidden_dims: Sequence[int], use_residual: bool = True,
+                 circular: bool = True):
+        strides = [2] * (len(hidden_dims) - 1) + [1]
+        stages = [conv_norm_act(in_channels, hidden_dims[0], stride=strides[0], circular=circular)]
+        for c_in, c_out, s in zip(hidden_dims[:-1], hidden_dims[1:], strides[1:]):
+            stages.append(ResidualBlock(c_in, c_out, stride=s, circular=circular) if use_residual
+                          else conv_norm_act(c_in, c_out, stride=s, circular=circular))
+        super().__init__(*stages)
+
+    def forward(self, x: torch.Tensor, static: torch.Tensor | None = None) -> torch.Tensor:
+        if static is not None:  # (S, H, W) fields, the same for every sample: extra input channels
+            x = torch.cat([x, static.to(x.dtype).expand(x.shape[0], -1, -1, -1)], dim=1)
+        return super().forward(x)
+
+# %% ../nbs/03_model.ipynb #278b5c91
+def posterior_head(in_channels: int, latent_channels: int, distribution: str, circular: bool = True) -> nn.Module:
+    "3x3 conv to [mu | logvar] (2d channels, normal) or [direction | raw kappa] (d + 1 channels, vmf/power)."
+    out = 2 * latent_channels if distribution == "normal" else latent_channels + 1
+    return PeriodicConv2d(in_channels, out, 3, circular=circular)
+
+
+def head_to_params(out: torch.Tensor, distribution: str) -> dict:
+    "Split the head's output into parameter maps: normal {'mu', 'logvar'}; vmf/power {'loc' on S^(d-1), 'kappa' >= 1}."
+    if distribution == "normal":
+        mu, logvar = out.chunk(2, dim=1)
+        return {"mu": mu, "logvar": logvar.clamp(-30.0, 20.0)}
+    loc, raw_kappa = out.split([out.shape[1] - 1, 1], dim=1)
+    return {"loc": project_to_sphere(loc), "kappa": F.softplus(raw_kappa) + 1.0}
+
+# %% ../nbs/03_model.ipynb #26d32ac6
+class Decoder(nn.Sequential):
+    "conv to the widest stage; per stage [ResidualBlock] + 2x upsampling + norm + SiLU; conv + Tanh."
+    def __init__(self, latent_channels: int, hidden_dims: Sequence[int], out_channels: int,
+                 use_residual: bool = True, circular: bool = True, n_static: int = 0):
+        dims = tuple(hidden_dims)
+        layers = [PeriodicConv2d(latent_channels + n_static, dims[-1], 3, circular=circular)]
+        for c_in, c_out in zip(dims[:0:-1], dims[-2::-1]):
+            if use_residual:
+                layers.append(ResidualBlock(c_in, c_in, circular=circular))
+            layers += [PeriodicConvTranspose2d(c_in, c_out, circular=circular), group_norm(c_out), nn.SiLU()]
+        layers += [PeriodicConv2d(dims[0] + n_static, out_channels, 3, circular=circular), nn.Tanh()]
+        super().__init__(*layers)
+
+    def forward(self, z: torch.Tensor, static: torch.Tensor | None = None) -> torch.Tensor:
+        if static is None:
+            return super().forward(z)
+        static = static.to(z.dtype).expand(z.shape[0], -1, -1, -1)
+        f = static.shape[-1] // z.shape[-1]  # the downsampling factor
+        h = self[0](torch.cat([z, F.avg_pool2d(static, f)], dim=1))  # the fields on the latent grid
+        for layer in list(self)[1:-2]:
+            h = layer(h)
+        return self[-1](self[-2](torch.cat([h, static.to(h.dtype)], dim=1)))  # ... and at full resolution
+
+# %% ../nbs/03_model.ipynb #18972655
+def check_static(fields, n_static: int, spatial_shape: Sequence[int]) -> torch.Tensor:
+    "`fields` as a finite float32 tensor (n_static, H, W); a ModelConfigError says what to fix."
+    if n_static == 0:
+        raise ModelConfigError("this model was built with n_static=0 and takes no static fields; build it with "
+                               "ImprovedWeatherVAE(..., n_static=S) to use S fields")
+    try:
+        t = (fields.detach() if isinstance(fields, torch.Tensor)
+             else torch.as_tensor(np.asarray(fields, dtype=np.float32))).float().cpu()
+    except (TypeError, ValueError) as e:
+        raise ModelConfigError(f"static fields must be numbers shaped (n_static, latitude, longitude): {e}") from None
+    expected = (n_static, *spatial_shape)
+    if tuple(t.shape) != expected:
+        hint = (" (latitude and longitude look swapped)" if tuple(t.shape) == (n_static, *spatial_shape[::-1])
+                else "")
+        raise ModelConfigError(f"static fields must have shape (n_static, latitude, longitude) = {expected}, "
+                               f"got {tuple(t.shape)}{hint}; svae_weather.data.static_fields(latitude, longitude) "
+                               "builds them for a grid")
+    if not torch.isfinite(t).all():
+        raise ModelConfigError(f"static fields hold {int((~torch.isfinite(t)).sum())} NaN or infinite values")
+    return t
+
+# %% ../nbs/03_model.ipynb #6d40be7f
+class WeatherVAEBase(nn.Module):
+    "What `ImprovedWeatherVAE` is: its validated configuration, its modules and its static fields."
     def __init__(self, spatial_shape=(32, 64), n_channels: int = 1, latent_channels: int = 4,
                  hidden_dims=(64, 128, 256, 512), distribution: str = "normal", use_residual: bool = True,
-                 circular_padding: bool = True):
+                 circular_padding: bool = True, n_static: int = 0):
         super().__init__()
-        cfg = check_config(spatial_shape, n_channels, latent_channels, hidden_dims, distribution,
-                           use_residual, circular_padding)
-        self._config = cfg
-        self.spatial_shape = tuple(cfg["spatial_shape"])
-        self.n_channels, self.latent_channels = cfg["n_channels"], cfg["latent_channels"]
-        self.hidden_dims, self.distribution = tuple(cfg["hidden_dims"]), cfg["distribution"]
-        self.use_residual, self.circular_padding = cfg["use_residual"], cfg["circular_padding"]
-        self.downsample_factor = downsample_factor(self.hidden_dims)
-        f = self.downsample_factor
+        cfg = self._config = check_config(spatial_shape, n_channels, latent_channels, hidden_dims, distribution,
+                                          use_residual, circular_padding, n_static)
+        self.spatial_shape, self.hidden_dims = tuple(cfg["spatial_shape"]), tuple(cfg["hidden_dims"])
+        self.n_channels, self.latent_channels, self.n_static = cfg["n_channels"], cfg["latent_channels"], cfg["n_static"]
+        self.distribution, self.use_residual, self.circular_padding = distribution, use_residual, circular_padding
+        self.downsample_factor = f = downsample_factor(self.hidden_dims)
         self.latent_shape = (self.latent_channels, self.spatial_shape[0] // f, self.spatial_shape[1] // f)
-
-        dims, circ, d = self.hidden_dims, self.circular_padding, self.latent_channels
-        # every stage but the last halves the grid (the stride of stage i is 2 unless i is the last)
-        strides = [2] * (len(dims) - 1) + [1]
-        stages = [conv_norm_act(self.n_channels, dims[0], stride=strides[0], circular=circ)]
-        for c_in, c_out, s in zip(dims[:-1], dims[1:], strides[1:]):
-            stages.append(ResidualBlock(c_in, c_out, stride=s, circular=circ) if self.use_residual
-                          else conv_norm_act(c_in, c_out, stride=s, circular=circ))
-        self.encoder = nn.Sequential(*stages)
-        # normal: [mu | logvar] (2d channels); vmf/power: [direction | raw kappa] (d + 1 channels)
-        self.head = PeriodicConv2d(dims[-1], 2 * d if self.distribution == "normal" else d + 1, 3, circular=circ)
-
-        layers = [PeriodicConv2d(d, dims[-1], 3, circular=circ)]
-        for c_in, c_out in zip(dims[:0:-1], dims[-2::-1]):
-            if self.use_residual:
-                layers.append(ResidualBlock(c_in, c_in, circular=circ))
-            layers += [PeriodicConvTranspose2d(c_in, c_out, circular=circ), group_norm(c_out), nn.SiLU()]
-        layers += [PeriodicConv2d(dims[0], self.n_channels, 3, circular=circ), nn.Tanh()]
-        self.decoder = nn.Sequential(*layers)
+        dims, d, circ = self.hidden_dims, self.latent_channels, circular_padding
+        self.encoder = Encoder(self.n_channels + self.n_static, dims, use_residual, circ)
+        self.head = posterior_head(dims[-1], d, distribution, circ)
+        self.decoder = Decoder(d, dims, self.n_channels, use_residual, circ, self.n_static)
+        self.register_buffer("static", torch.zeros(self.n_static, *self.spatial_shape), persistent=self.n_static > 0)
+        self._static_set = self.n_static == 0
 
     @property
     def config(self) -> dict:
@@ -218,44 +297,81 @@ class ImprovedWeatherVAE(nn.Module):
         return {k: (list(v) if isinstance(v, list) else v) for k, v in self._config.items()}
 
     @classmethod
-    def from_config(cls, config: dict) -> "ImprovedWeatherVAE":
-        "Rebuild a model from `model.config` (e.g. read back from a checkpoint's JSON)."
+    def from_config(cls, config: dict):
+        "Rebuild a model from `model.config` (e.g. read back from a checkpoint's JSON; no `n_static` means 0)."
         return cls(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in config.items()})
 
     @property
     def spherical(self) -> bool:
         return self.distribution in SPHERICAL
 
-    def _check(self, t: torch.Tensor, name: str, expected: tuple, axes: str):
-        if not isinstance(t, torch.Tensor) or t.ndim != 4 or tuple(t.shape[1:]) != expected:
-            got = tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__
-            hint = ""
-            if isinstance(t, torch.Tensor) and t.ndim == 4 and tuple(t.shape[2:]) == expected[1:][::-1]:
-                hint = (" (latitude and longitude look swapped: spatial_shape is (latitude, longitude), "
-                        "so the WeatherBench2 64x32 grid is (32, 64))")
-            raise ValueError(f"{name} must have shape (batch, {', '.join(map(str, expected))}) = (batch, {axes}) "
-                             f"for this model, got {got}{hint}")
+# %% ../nbs/03_model.ipynb #c428c36b
+class WeatherVAEStatic(WeatherVAEBase):
+    "`WeatherVAEBase` plus the methods that set, check and restore its static fields."
+    def set_static(self, fields):
+        "Store the fixed position fields (n_static, H, W), e.g. `svae_weather.data.static_fields(lat, lon)`; returns the model."
+        self.static.copy_(check_static(fields, self.n_static, self.spatial_shape))
+        self._static_set = True
+        return self
 
+    def _static_fields(self) -> torch.Tensor | None:
+        if self.n_static and not self._static_set:
+            raise ModelConfigError(f"this model takes {self.n_static} static fields but none were set: call "
+                                   "model.set_static(svae_weather.data.static_fields(latitude, longitude)) first")
+        return self.static if self.n_static else None
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        if prefix + "static" in state_dict:  # the static fields come back with the weights
+            self._static_set = True
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+# %% ../nbs/03_model.ipynb #a73bc73a
+def check_input(t, name: str, expected: tuple, axes: str):
+    "Refuse a tensor that is not (batch, *expected); a hint when latitude and longitude look swapped."
+    if not isinstance(t, torch.Tensor) or t.ndim != 4 or tuple(t.shape[1:]) != expected:
+        got = tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__
+        hint = ""
+        if isinstance(t, torch.Tensor) and t.ndim == 4 and tuple(t.shape[2:]) == expected[1:][::-1]:
+            hint = (" (latitude and longitude look swapped: spatial_shape is (latitude, longitude), "
+                    "so the WeatherBench2 64x32 grid is (32, 64))")
+        raise ValueError(f"{name} must have shape (batch, {', '.join(map(str, expected))}) = (batch, {axes}) "
+                         f"for this model, got {got}{hint}")
+
+
+def params_to_posterior(params: dict, distribution: str) -> Distribution:
+    "The batched posterior for `encode`'s maps: batch_shape (B, h, w), event_shape (latent_channels,)."
+    if distribution == "normal":
+        mu = params["mu"].float().permute(0, 2, 3, 1)
+        std = (0.5 * params["logvar"].float()).exp().permute(0, 2, 3, 1)
+        return Independent(Normal(mu, std, validate_args=False), 1, validate_args=False)
+    return posterior_from_maps(params["loc"].float(), params["kappa"].float(), distribution)
+
+
+def sample_latent_and_kl(params: dict, distribution: str) -> tuple[torch.Tensor, torch.Tensor]:
+    "A reparameterised latent sample (B, d, h, w) and the KL to the prior (B,), averaged over latent pixels."
+    with torch.autocast(params[next(iter(params))].device.type, enabled=False):
+        if distribution == "normal":
+            mu, logvar = params["mu"].float(), params["logvar"].float()
+            z, kl = mu + torch.randn_like(mu) * (0.5 * logvar).exp(), gaussian_kl_map(mu, logvar)
+        else:
+            q = params_to_posterior(params, distribution)
+            z = sample_to_map(q.rsample())
+            kl = kl_divergence(q, HypersphericalUniform(z.shape[1], device=z.device, dtype=z.dtype))
+    return z, kl.mean(dim=(-2, -1))
+
+# %% ../nbs/03_model.ipynb #4a7e2ec4
+class ImprovedWeatherVAE(WeatherVAEStatic):
+    "Convolutional VAE with a spatial latent: a normal, vMF or Power Spherical posterior on every latent pixel."
     def encode(self, x: torch.Tensor) -> dict:
         "Posterior parameter maps: normal {'mu', 'logvar'} (B, d, h, w); vmf/power {'loc' (B, d, h, w), 'kappa' (B, 1, h, w)}."
-        self._check(x, "x", (self.n_channels, *self.spatial_shape), "channel, latitude, longitude")
-        h = self.encoder(x)
+        check_input(x, "x", (self.n_channels, *self.spatial_shape), "channel, latitude, longitude")
+        h = self.encoder(x, self._static_fields())
         with torch.autocast(h.device.type, enabled=False):
-            out = self.head(h.float())
-        d = self.latent_channels
-        if self.distribution == "normal":
-            mu, logvar = out.split(d, dim=1)
-            return {"mu": mu, "logvar": logvar.clamp(-30.0, 20.0)}
-        loc, raw_kappa = out.split([d, 1], dim=1)
-        return {"loc": project_to_sphere(loc), "kappa": F.softplus(raw_kappa) + 1.0}
+            return head_to_params(self.head(h.float()), self.distribution)
 
     def posterior_from_params(self, params: dict) -> Distribution:
         "The batched posterior for `encode`'s maps: batch_shape (B, h, w), event_shape (latent_channels,)."
-        if self.distribution == "normal":
-            mu = params["mu"].float().permute(0, 2, 3, 1)
-            std = (0.5 * params["logvar"].float()).exp().permute(0, 2, 3, 1)
-            return Independent(Normal(mu, std, validate_args=False), 1, validate_args=False)
-        return posterior_from_maps(params["loc"].float(), params["kappa"].float(), self.distribution)
+        return params_to_posterior(params, self.distribution)
 
     def posterior(self, x: torch.Tensor) -> Distribution:
         "q(z | x) as one distribution with batch_shape (B, h, w) and event_shape (latent_channels,)."
@@ -263,22 +379,12 @@ class ImprovedWeatherVAE(nn.Module):
 
     def sample_and_kl(self, params: dict) -> tuple[torch.Tensor, torch.Tensor]:
         "A reparameterised latent sample (B, d, h, w) and the KL to the prior (B,), averaged over latent pixels."
-        with torch.autocast(params[next(iter(params))].device.type, enabled=False):
-            if self.distribution == "normal":
-                mu, logvar = params["mu"].float(), params["logvar"].float()
-                z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
-                kl = gaussian_kl_map(mu, logvar)
-            else:
-                q = self.posterior_from_params(params)
-                z = sample_to_map(q.rsample())
-                prior = HypersphericalUniform(self.latent_channels, device=z.device, dtype=z.dtype)
-                kl = kl_divergence(q, prior)
-        return z, kl.mean(dim=(-2, -1))
+        return sample_latent_and_kl(params, self.distribution)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         "Latent map (B, latent_channels, h, w) -> reconstruction (B, n_channels, H, W) in [-1, 1]."
-        self._check(z, "z", self.latent_shape, "latent_channels, latent latitude, latent longitude")
-        return self.decoder(z)
+        check_input(z, "z", self.latent_shape, "latent_channels, latent latitude, latent longitude")
+        return self.decoder(z, self._static_fields())
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, dict, torch.Tensor]:
         "x -> (x_hat, posterior parameter maps, KL per sample (B,) averaged over latent pixels)."
@@ -286,7 +392,11 @@ class ImprovedWeatherVAE(nn.Module):
         z, kl = self.sample_and_kl(params)
         return self.decode(z), params, kl
 
-    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
-        "Deterministic reconstruction: decode the posterior mean (normal) or mean direction (vmf/power)."
+    def reconstruct(self, x: torch.Tensor, use: str = "mode") -> torch.Tensor:
+        "Decode the posterior mode (`use='mode'`: mu, or loc on the sphere; deterministic) or a random draw ('sample')."
+        if use not in ("mode", "sample"):
+            raise ValueError(f"use={use!r} must be 'mode' (the posterior mode, deterministic) or 'sample'")
         params = self.encode(x)
+        if use == "sample":
+            return self.decode(self.sample_and_kl(params)[0])
         return self.decode(params["loc"] if self.spherical else params["mu"])
