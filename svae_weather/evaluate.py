@@ -300,7 +300,7 @@ def results_document(evaluation: dict, config: dict, test_da, train_da, settings
     k = evaluation["latent_size"]
     doc = {
         "n_samples": evaluation["model"].n_samples, "period": _span(test_da),
-        "reconstruction": "posterior sample" if settings.get("sample") else "posterior mean",
+        "reconstruction": "posterior sample" if settings.get("sample") else "posterior mode",
         "latent_size": k, "latent_degrees_of_freedom": evaluation["latent_dof"],
         "compression": int(np.prod(test_da.shape[1:])) / k,
         "metrics": evaluation["model"].summary(),
@@ -341,7 +341,7 @@ def detailed_document(evaluation: dict, test_da) -> dict:
                for i in range(scorer.n_samples)]
     units = [None] * len(scorer.channels) if scorer.units is None else scorer.units
     return _clean({"channels": scorer.channels, "units": units, "latent_size": evaluation["latent_size"],
-                   "reconstruction": "posterior sample" if evaluation.get("sample") else "posterior mean",
+                   "reconstruction": "posterior sample" if evaluation.get("sample") else "posterior mode",
                    "samples": samples})
 
 # %% ../nbs/08_evaluate.ipynb #bc7c9656

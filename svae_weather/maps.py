@@ -482,7 +482,7 @@ class LatentWalk(NamedTuple):
 
 # %% ../nbs/09_maps.ipynb #53ce41a0
 def posterior_mean_map(model, x: torch.Tensor) -> tuple[torch.Tensor, str]:
-    """The latent map of the posterior mean: (mean direction `loc`, "slerp") for vMF / Power Spherical models,
+    """The latent map of the posterior mode: (mean direction `loc`, "slerp") for vMF / Power Spherical models,
     (`mu`, "lerp") for the Gaussian one."""
     params = model.encode(x)
     if "loc" in params:
@@ -500,7 +500,7 @@ def _model_input(model, x):
 # %% ../nbs/09_maps.ipynb #ca7db693
 def latent_walk(model, x0, x1, steps: int = 8, batch_size: int = 16) -> LatentWalk:
     """Encode `x0` and `x1` (each (C, H, W) or (1, C, H, W), normalised like the training data) with the
-    posterior mean, interpolate every latent pixel in `steps` equal steps of t from 0 to 1 (slerp on the
+    posterior mode, interpolate every latent pixel in `steps` equal steps of t from 0 to 1 (slerp on the
     sphere, lerp for the Gaussian) and decode each step."""
     if not isinstance(steps, (int, np.integer)) or steps < 2:
         raise ValueError(f"steps={steps!r}: a walk needs an integer number of steps >= 2 (both ends included)")

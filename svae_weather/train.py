@@ -43,7 +43,7 @@ DEFAULTS = dict(
     use_advanced_loss=True, perceptual_weight=PERCEPTUAL_WEIGHT, grad_loss_weight=GRAD_LOSS_WEIGHT,
     lat_weighted_loss=True, kl_weight=KL_WEIGHT, kl_annealing=False,
     # optimisation
-    lr=2e-3, weight_decay=1e-4, grad_clip=10.0, batch_size=32, epochs=10, time_limit=None,
+    lr=2e-3, weight_decay=1e-4, grad_clip=10.0, batch_size=8, epochs=10, time_limit=None,
     lr_scheduler="cosine", warmup_steps=100, seed=0,
     # run
     checkpoint_interval=60.0,

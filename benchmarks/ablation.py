@@ -1,0 +1,110 @@
+"""Evidence for svae-train's laptop defaults: one change at a time, the same time budget, two seeds.
+
+Every run is `svae-train` with its shipped defaults plus `--distribution vmf` and `--time-limit MINUTES`; each
+variant changes one default (back to the value the original full-length recipe uses, or to the obvious
+alternative). The runs train on 2015-2017 of the built-in sample (validation carved from its end) and are scored
+with `svae-eval`'s code on 2018, so the choice of defaults never looks at 2019, the test year of
+`benchmarks/quality.py`. Scores: latitude-weighted RMSE (K) and ACC; the table gives each seed and the median.
+
+    python benchmarks/ablation.py --minutes-per-run 1 --seeds 0 1
+    python benchmarks/ablation.py --seeds 0 --threads 1 --output-dir A0 & python benchmarks/ablation.py --seeds 1 --threads 1 --output-dir A1
+    python benchmarks/ablation.py --variants defaults minmax --minutes-per-run 0.2   # a quick smoke run
+"""
+import argparse
+import json
+import shlex
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from svae_weather.evaluate import USER_ERRORS, evaluate
+from svae_weather.train import train
+
+TIME_SLICE = "2015-01-01:2018-12-31T18"
+TRAIN_SPLIT = 0.7502  # 2015-2017 train (its last 10% validates), 2018 test: floor(0.7502 * 5844) = 4384 fields
+TEST_PERIOD = ["2018-01-01T00:00:00", "2018-12-31T18:00:00"]
+CHANNEL = "2m_temperature"
+VARIANTS = {  # name: (what changes, svae-train flags)
+    "defaults": ("the shipped recipe", ""),
+    "minmax": ("one min/max for the whole field instead of anomalies", "--normalization minmax"),
+    "no-lat-weight": ("unweighted loss", "--no-lat-weighted-loss"),
+    "mse": ("plain MSE instead of the L1 + MSE + gradient loss", "--no-use-advanced-loss"),
+    "static": ("position fields on", "--static-fields"),
+    "no-static": ("position fields off", "--no-static-fields"),
+    "wide": ("hidden dims 64 128 256 512", "--hidden-dims 64 128 256 512"),
+    "lr-1e-4": ("peak learning rate 1e-4", "--lr 1e-4"),
+    "no-warmup": ("no warm-up", "--warmup-steps 0"),
+    "batch-32": ("batch 32", "--batch-size 32"),
+}
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--variants", nargs="+", default=["defaults", "minmax", "no-lat-weight", "mse", "no-static",
+                                                     "wide", "lr-1e-4", "batch-32"], choices=list(VARIANTS))
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    p.add_argument("--minutes-per-run", type=float, default=1.0)
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads per run (default: torch's choice)")
+    p.add_argument("--output-dir", default="outputs/ablation")
+    p.add_argument("--overwrite", action="store_true", help="replace the results of an earlier ablation")
+    return p.parse_args(argv)
+
+
+def run(name: str, seed: int, args, out: Path) -> dict:
+    "Train one variant with one seed and score it on 2018."
+    run_dir = out / f"{name}-seed{seed}"
+    argv = ["--distribution", "vmf", "--time-slice", TIME_SLICE, "--train-split", str(TRAIN_SPLIT),
+            "--time-limit", str(args.minutes_per_run), "--seed", str(seed), "--output-dir", str(run_dir),
+            "--no-progress", *shlex.split(VARIANTS[name][1])] + (["--overwrite"] if args.overwrite else [])
+    argv += ["--threads", str(args.threads)] if args.threads else []
+    t0 = time.perf_counter()
+    result = train(argv)
+    seconds = time.perf_counter() - t0
+    doc = evaluate(["--model-path", str(run_dir), "--output-dir", str(run_dir / "eval"), "--no-plots",
+                    "--no-progress"] + (["--overwrite"] if args.overwrite else []))
+    if doc["period"] != TEST_PERIOD:
+        sys.exit(f"ablation.py: error: svae-eval scored {doc['period']}, not {TEST_PERIOD}")
+    m = doc["metrics"]["physical"][CHANNEL]
+    steps = result["history"]["steps"][-1] if result["history"].get("steps") else None
+    return {"variant": name, "seed": seed, "rmse": m["rmse"], "acc": m["acc"], "steps": steps,
+            "train_seconds": seconds}
+
+
+def table(rows, variants, seeds) -> str:
+    lines = ["| variant | change | " + " | ".join(f"RMSE s{s}" for s in seeds) + " | median RMSE (K) | median ACC "
+             "| steps (median) |", "|---|---|" + "---:|" * (len(seeds) + 3)]
+    for v in variants:
+        rs = [r for r in rows if r["variant"] == v]
+        if not rs:
+            continue
+        per_seed = " | ".join(f"{r['rmse']:.3f}" for r in rs)
+        acc = statistics.median(r["acc"] for r in rs if r["acc"] is not None)
+        steps = statistics.median(r["steps"] or 0 for r in rs)
+        lines.append(f"| {v} | {VARIANTS[v][0]} | {per_seed} | {statistics.median(r['rmse'] for r in rs):.3f} | "
+                     f"{acc:.3f} | {steps:.0f} |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    out = Path(args.output_dir)
+    if out.exists() and any(out.iterdir()) and not args.overwrite:
+        sys.exit(f"ablation.py: error: {out} is not empty; pass --overwrite or choose another --output-dir")
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    try:
+        for seed in args.seeds:  # seeds outermost: a run cut short still has every variant once
+            for name in args.variants:
+                rows.append(run(name, seed, args, out))
+                print(json.dumps(rows[-1]), flush=True)
+                (out / "ablation.json").write_text(json.dumps({"args": vars(args), "rows": rows}, indent=1))
+    except USER_ERRORS as e:
+        sys.exit(f"ablation.py: error: {e}")
+    print(f"\nsvae-train defaults + --distribution vmf --time-limit {args.minutes_per_run:g}; train 2015-2017, "
+          f"test 2018 (built-in sample); latitude-weighted scores\n")
+    print(table(rows, args.variants, args.seeds))
+
+
+if __name__ == "__main__":
+    main()
