@@ -9,6 +9,7 @@ import datetime
 import math
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -18,27 +19,29 @@ from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 import svae_weather
-from .data import DataError, Normalizer, open_weather, split_by_time
+from .data import DataError, Normalizer, check_finite, open_weather, split_by_time
 from .losses import GRAD_LOSS_WEIGHT, KL_WEIGHT, PERCEPTUAL_WEIGHT, kl_weight_at, latitude_weight_tensor, vae_loss
 from .model import ImprovedWeatherVAE, ModelConfigError
 from .train_cli import (CHECKPOINT_FORMAT, CHECKPOINT_KIND, MODEL_KIND, OUTPUT_FILES, RUN_KEYS, SCHEDULERS, StopRequest,
-                        TrainError, atomic_save, atomic_write_json, build_parser, check_args, check_output_dir, gather,
+                        TrainError, atomic_save, available_memory, choose_data_loading, loading_line, atomic_write_json, build_parser, check_args, check_output_dir, gather,
                         main, make_scheduler, parse_args, parse_scheduler_params, pick_device, prepare_args,
                         read_checkpoint, remove_stale_temporaries, resume_args, rng_state, set_rng_state,
                         setup_distributed, shard_indices)
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'HISTORY_KEYS', 'train_step', 'evaluate', 'lr_factor', 'run_progress', 'LRSchedule', 'NonFiniteLoss',
-           'run_epoch', 'load_data', 'materialise', 'build_model', 'load_trained', 'checkpoint_state', 'save_run',
-           'to_device_if_fits', 'setup_run', 'make_before_step', 'train_epoch', 'end_epoch', 'train']
+__all__ = ['DEFAULTS', 'STREAM_BLOCK_BYTES', 'STREAM_BUFFER_BLOCKS', 'HISTORY_KEYS', 'train_step', 'evaluate', 'lr_factor',
+           'run_progress', 'LRSchedule', 'NonFiniteLoss', 'run_batches', 'run_epoch', 'load_data', 'materialise',
+           'time_blocks', 'epoch_plan', 'BlockStream', 'batches_of', 'fit_in_blocks', 'stream_data', 'build_model',
+           'load_trained', 'checkpoint_state', 'save_run', 'to_device_if_fits', 'setup_run', 'make_before_step',
+           'train_epoch', 'end_epoch', 'train']
 
 # %% ../nbs/05_train.ipynb #f72de2f3
 DEFAULTS = dict(
     # data
-    train_split=0.8, val_split=0.1, normalization="anomaly",
+    train_split=0.8, val_split=0.1, normalization="anomaly", data_loading="auto",
     # model
     distribution="normal", latent_channels=4, hidden_dims=[32, 64, 128, 256], use_residual=True,
-    circular_padding=True, static_fields=True,
+    circular_padding=True, static_fields=False,
     # loss
     use_advanced_loss=True, perceptual_weight=PERCEPTUAL_WEIGHT, grad_loss_weight=GRAD_LOSS_WEIGHT,
     lat_weighted_loss=True, kl_weight=KL_WEIGHT, kl_annealing=False,
@@ -143,27 +146,31 @@ def _check_and_show(sums, count, step, bar, check_finite, kl_weight):
         bar.set_postfix(loss=f"{loss:.4g}", recon=f"{recon:.4g}", kl=f"{kl:.4g}", klw=f"{kl_weight:.1e}", refresh=False)
 
 # %% ../nbs/05_train.ipynb #911154ab
-def run_epoch(model, optimizer, data, order, batch_size, kl_weight, loss_kwargs=None, autocast_dtype=None,
-              grad_clip=10.0, bar=None, log_every=20, check_finite=True, before_step=None):
-    "Train one pass over `data[order]`; returns (sums of loss, recon, kl weighted by batch size, samples, steps)."
+def run_batches(model, optimizer, batches, steps, kl_weight, loss_kwargs=None, autocast_dtype=None, grad_clip=10.0,
+                bar=None, log_every=20, check_finite=True, before_step=None):
+    "Train on `steps` batches drawn from the iterator `batches`; returns (loss, recon, kl sums weighted by batch size, samples, steps)."
     device = next(model.parameters()).device
-    on_device = data.device == device
-    order = order.to(data.device)
     sums, count = torch.zeros(3, device=device), 0
-    steps = math.ceil(len(order) / batch_size)
     for step in range(steps):
         if before_step is not None and not before_step(step):
             return sums, count, step
-        idx = order[step * batch_size:(step + 1) * batch_size]
-        x = data[idx] if on_device else data[idx].to(device, non_blocking=True)
+        x = next(batches)
+        x = x if x.device == device else x.to(device, non_blocking=True)
         t = train_step(model, optimizer, x, kl_weight, loss_kwargs, autocast_dtype, grad_clip)
-        sums += torch.stack([t["loss"], t["recon"], t["kl"]]).float() * len(idx)
-        count += len(idx)
+        sums += torch.stack([t["loss"], t["recon"], t["kl"]]).float() * len(x)
+        count += len(x)
         if ((step + 1) % log_every == 0 or step + 1 == steps) and (bar is not None or check_finite):
             _check_and_show(sums, count, step, bar, check_finite, kl_weight)
         if bar is not None:
             bar.update(1)
     return sums, count, steps
+
+
+def run_epoch(model, optimizer, data, order, batch_size, kl_weight, *args, **kwargs):
+    "Train one pass over `data[order]` in slices of `batch_size` (further arguments: those of `run_batches`)."
+    order = order.to(data.device)
+    batches = (data[order[i:i + batch_size]] for i in range(0, len(order), batch_size))
+    return run_batches(model, optimizer, batches, math.ceil(len(order) / batch_size), kl_weight, *args, **kwargs)
 
 # %% ../nbs/05_train.ipynb #c70eb21d
 def _carve_validation(train_da, val_split: float):
@@ -202,6 +209,117 @@ def materialise(data: dict) -> dict:
     val = None if data["val_da"] is None else np.asarray(norm.normalize(data["val_da"].values), dtype=np.float32)
     return {"train": np.asarray(norm.normalize(train_da.values), dtype=np.float32), "val": val,
             "normalizer": norm, "info": _describe(data)}
+
+# %% ../nbs/05_train.ipynb #00a1ef49
+STREAM_BLOCK_BYTES = 16 * 2**20  # a block: whole chunks up to 16 MiB
+STREAM_BUFFER_BLOCKS = 4  # a buffer, shuffled as one: 4 blocks
+
+
+def time_blocks(da, max_bytes: int | None = None) -> list:
+    "Contiguous `(start, stop)` time ranges of `da`, each of whole chunks and at most `max_bytes` (default STREAM_BLOCK_BYTES)."
+    max_bytes = max_bytes or STREAM_BLOCK_BYTES
+    step_bytes = da.dtype.itemsize * math.prod(n for dim, n in da.sizes.items() if dim != "time")
+    chunks = da.chunks[da.dims.index("time")] if da.chunks else (da.sizes["time"],)
+    blocks, start, stop = [], 0, 0
+    for n in chunks:
+        if stop > start and (stop + n - start) * step_bytes > max_bytes:
+            blocks.append((start, stop))
+            start = stop
+        stop += n
+    return blocks + [(start, stop)]
+
+# %% ../nbs/05_train.ipynb #7140db50
+def epoch_plan(blocks, buffer_blocks: int, generator, rank: int = 0, world: int = 1) -> list:
+    "One streamed epoch: `[(blocks of a buffer, picks)]`, picks being this rank's shuffled positions in the buffer."
+    order = torch.randperm(len(blocks), generator=generator).tolist()
+    n = sum(b - a for a, b in blocks)
+    usable, offset, plan = n - n % world, 0, []
+    for i in range(0, len(order), buffer_blocks):
+        chosen = [blocks[j] for j in order[i:i + buffer_blocks]]
+        size = sum(b - a for a, b in chosen)
+        position = offset + torch.arange(size)
+        keep = (position % world == rank) & (position < usable)
+        plan.append((chosen, torch.randperm(size, generator=generator)[keep]))
+        offset += size
+    return plan
+
+# %% ../nbs/05_train.ipynb #eaefd3fb
+class BlockStream:
+    "A period of a lazy (time, channel, latitude, longitude) array, read from its store in blocks and normalised."
+    def __init__(self, da, normalizer, max_bytes=None, buffer_blocks=None):
+        self.da, self.norm, self.buffer_blocks = da, normalizer, buffer_blocks or STREAM_BUFFER_BLOCKS
+        self.blocks = time_blocks(da, max_bytes)  # None: the sizes of STREAM_BLOCK_BYTES and STREAM_BUFFER_BLOCKS
+
+    def __len__(self):
+        return self.da.sizes["time"]
+
+    def read(self, blocks) -> torch.Tensor:
+        "The normalised float32 fields (N, C, H, W) of `blocks`, one after the other."
+        out = torch.empty((sum(b - a for a, b in blocks), *self.da.shape[1:]), dtype=torch.float32)
+        start = 0
+        for a, b in blocks:  # one block's float64 anomalies at a time
+            out[start:start + b - a] = torch.from_numpy(self.norm.normalize(self.da.isel(time=slice(a, b)).values))
+            start += b - a
+        return out
+
+    def buffers(self, plan):
+        "The picked samples of each buffer of `plan` in turn; a thread reads buffer k + 1 while buffer k is used."
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            ahead = pool.submit(self.read, plan[0][0]) if plan else None
+            for k, (_, picks) in enumerate(plan):
+                picked = ahead.result()[picks]  # the buffer in read order is dropped: one copy in memory
+                ahead = pool.submit(self.read, plan[k + 1][0]) if k + 1 < len(plan) else None
+                yield picked
+
+    def in_order(self):
+        "All samples in time order, a buffer at a time (for validation)."
+        groups = [self.blocks[i:i + self.buffer_blocks] for i in range(0, len(self.blocks), self.buffer_blocks)]
+        return self.buffers([(g, torch.arange(sum(b - a for a, b in g))) for g in groups])
+
+# %% ../nbs/05_train.ipynb #05d6f2de
+def batches_of(buffers, batch_size: int):
+    "Batches of `batch_size` samples from an iterator of (N_i, ...) tensors; the last batch may be shorter."
+    rest = None
+    for buffer in buffers:
+        if rest is not None:  # complete the batch begun in the previous buffer
+            take = batch_size - len(rest)
+            rest, buffer = torch.cat([rest, buffer[:take]]), buffer[take:]
+            if len(rest) < batch_size:
+                continue
+            yield rest
+        full = len(buffer) - len(buffer) % batch_size
+        if full:
+            yield from buffer[:full].split(batch_size)
+        rest = buffer[full:] if full < len(buffer) else None
+    if rest is not None:
+        yield rest
+
+# %% ../nbs/05_train.ipynb #abcb7001
+def fit_in_blocks(da, anomaly=True, margin=0.05, max_bytes=None) -> Normalizer:
+    "`Normalizer.fit(da, margin, anomaly)` in two passes over the time blocks of `da`, one block in memory at a time."
+    blocks = time_blocks(da, max_bytes)
+    read = lambda a, b: da.isel(time=slice(a, b)).values.astype(np.float64)
+    total = 0.0
+    for a, b in blocks:
+        x = read(a, b)
+        if not np.isfinite(x).all():
+            check_finite(da.isel(time=slice(a, b)), "the training data")  # says how many and where
+        total = total + x.sum(axis=0)
+    mean = total / da.sizes["time"] if anomaly else 0.0
+    lo, hi = np.full(da.sizes["channel"], np.inf), np.full(da.sizes["channel"], -np.inf)
+    for a, b in blocks:
+        x = read(a, b) - mean
+        lo, hi = np.minimum(lo, x.min(axis=(0, 2, 3))), np.maximum(hi, x.max(axis=(0, 2, 3)))
+    return Normalizer(lo, hi, margin, da.channel.values, mean if anomaly else None)
+
+# %% ../nbs/05_train.ipynb #86bfe014
+def stream_data(data: dict, val_in_memory: bool = True) -> dict:
+    "Like `materialise`, but the training period (and the validation one unless `val_in_memory`) read as it is used."
+    norm = data["normalizer"] or fit_in_blocks(data["train_da"], anomaly=data["anomaly"])
+    val = data["val_da"]
+    if val is not None:
+        val = np.asarray(norm.normalize(val.values), dtype=np.float32) if val_in_memory else BlockStream(val, norm)
+    return {"train": BlockStream(data["train_da"], norm), "val": val, "normalizer": norm, "info": _describe(data)}
 
 # %% ../nbs/05_train.ipynb #81c4615c
 def build_model(args, info: dict) -> ImprovedWeatherVAE:
@@ -298,10 +416,21 @@ def _restore(run: dict, ckpt: dict) -> None:
                best=ckpt["best_val_loss"] if ckpt["best_val_loss"] is not None else math.inf)
     set_rng_state(ckpt["rng_states"][run["rank"]], run["shuffle"])
 
+# %% ../nbs/05_train.ipynb #df565465
+def _read_periods(args, data: dict, rank: int, world: int) -> dict:
+    "The training and validation periods in memory or streamed, as `--data-loading` and the memory decide."
+    nbytes = lambda da: 0 if da is None else int(da.nbytes)
+    loading = choose_data_loading(args.data_loading, nbytes(data["train_da"]), nbytes(data["val_da"]), available_memory())
+    loading = gather(loading, world)[0]  # rank 0's choice, on every rank
+    if rank == 0:
+        print(loading_line(loading), flush=True)
+    read = materialise(data) if loading["train"] == "memory" else stream_data(data, loading["val"] == "memory")
+    return {**read, "loading": loading}
+
 # %% ../nbs/05_train.ipynb #cd701cf7
 def _config(args, model, data, device, world) -> dict:
     return {"run_id": args.run_id, "args": vars(args), "model_config": model.config,
-            "normalizer": data["normalizer"].to_dict(), "data": data["info"],
+            "normalizer": data["normalizer"].to_dict(), "data": data["info"], "data_loading": data["loading"],
             "package_version": svae_weather.__version__, "torch_version": str(torch.__version__),
             "device": str(device), "world_size": world,
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
@@ -334,7 +463,7 @@ def setup_run(argv=None) -> dict:
     data = load_data(args, normalizer=Normalizer.from_dict(ckpt["config"]["normalizer"]) if ckpt else None)
     model = build_model(args, _describe(data)).to(device)
     torch.manual_seed(args.seed + rank)  # different latent samples on each rank
-    data = materialise(data)
+    data = _read_periods(args, data, rank, world)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     schedule = LRSchedule(optimizer, args.lr_scheduler, args.lr_scheduler_params, args.warmup_steps, args.epochs)
     run = dict(args=args, out=Path(args.output_dir), rank=rank, world=world, device=device, model=model, data=data,
@@ -354,14 +483,14 @@ def _finish_setup(run: dict, ckpt) -> dict:
         torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
     use_bf16 = device.type == "cuda" if args.bf16 is None else args.bf16
     run["amp"] = torch.bfloat16 if use_bf16 else None
-    run["train_x"] = to_device_if_fits(data["train"], device)
-    run["val_x"] = None if data["val"] is None else to_device_if_fits(data["val"], device)
+    on_device = lambda a: a if a is None or isinstance(a, BlockStream) else to_device_if_fits(a, device)
+    run["train_x"], run["val_x"] = on_device(data["train"]), on_device(data["val"])
     run["loss_kwargs"] = _loss_kwargs(args, data["info"], device)
     model = run["model"]
     step_model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) \
         if world > 1 else model
     run["step_model"] = torch.compile(step_model) if args.compile else step_model
-    run["config"] = _config(args, model, data, device, world) if ckpt is None else {**ckpt["config"], "args": vars(args)}
+    run["config"] = _config(args, model, data, device, world) if ckpt is None else {**ckpt["config"], "args": vars(args), "data_loading": data["loading"]}
     run["meta"] = {"model_config": model.config, "config": run["config"], "package_version": svae_weather.__version__}
     if world > 1:
         dist.barrier()  # every rank has passed every check before rank 0 writes anything
@@ -416,23 +545,33 @@ def _nonfinite(run, what: str) -> NonFiniteLoss:
     return NonFiniteLoss(f"{what}; stopped. {_kept_files(run)}")
 
 
+def _epoch_batches(run: dict, batch_size: int):
+    "The batches of one epoch: slices of a permutation in memory, or of a streamed plan; both drawn from run['shuffle']."
+    data, rank, world = run["train_x"], run["rank"], run["world"]
+    if isinstance(data, BlockStream):
+        return batches_of(data.buffers(epoch_plan(data.blocks, data.buffer_blocks, run["shuffle"], rank, world)), batch_size)
+    order = shard_indices(torch.randperm(len(data), generator=run["shuffle"]), rank, world).to(data.device)
+    return (data[order[i:i + batch_size]] for i in range(0, len(order), batch_size))
+
+
 def train_epoch(run: dict, epoch: int, before_step, steps_per_epoch: int):
     "Train epoch `epoch` (0-based) of `run`; returns (loss, recon, kl, KL weight, steps taken)."
     args = run["args"]
     kl_w = kl_weight_at(epoch, args.epochs, kl_weight=args.kl_weight, annealing=args.kl_annealing)
     before = run["shuffle"].get_state()
-    order = shard_indices(torch.randperm(len(run["train_x"]), generator=run["shuffle"]), run["rank"], run["world"])
+    batches = _epoch_batches(run, args.batch_size)
     bar = tqdm(total=steps_per_epoch, desc=f"epoch {epoch + 1}/{args.epochs}", leave=False, dynamic_ncols=True,
                disable=not (run["rank"] == 0 and args.progress))
     try:
-        sums, count, steps = run_epoch(run["step_model"], run["optimizer"], run["train_x"], order, args.batch_size,
-                                       kl_w, run["loss_kwargs"], run["amp"], args.grad_clip,
-                                       bar=None if bar.disable else bar, log_every=args.log_every,
-                                       check_finite=run["world"] == 1, before_step=before_step)
+        sums, count, steps = run_batches(run["step_model"], run["optimizer"], batches, steps_per_epoch, kl_w,
+                                         run["loss_kwargs"], run["amp"], args.grad_clip,
+                                         bar=None if bar.disable else bar, log_every=args.log_every,
+                                         check_finite=run["world"] == 1, before_step=before_step)
     except NonFiniteLoss as e:
         raise _nonfinite(run, f"{e} of epoch {epoch + 1}") from None
     finally:
         bar.close()
+        batches.close()  # a streamed epoch cut short stops its reader
     if steps == 0:  # stopped before the first step: as if this epoch had never started
         run["shuffle"].set_state(before)
     totals = torch.cat([sums, torch.tensor([float(count)], device=sums.device)])
@@ -448,8 +587,12 @@ def _validate(run: dict, epoch: int, last: bool):
     args = run["args"]
     if run["rank"] != 0 or run["val_x"] is None or not ((epoch + 1) % args.eval_every == 0 or last):
         return None
-    val = evaluate(run["model"], run["val_x"], args.kl_weight, run["loss_kwargs"],
-                   batch_size=max(256, args.batch_size), autocast_dtype=run["amp"])
+    data = run["val_x"]
+    parts = data.in_order() if isinstance(data, BlockStream) else [data]  # a streamed period: a buffer at a time
+    scores = [(len(x), evaluate(run["model"], x, args.kl_weight, run["loss_kwargs"],
+                                batch_size=max(256, args.batch_size), autocast_dtype=run["amp"])) for x in parts]
+    val = scores[0][1] if len(scores) == 1 else \
+        {k: sum(n * r[k] for n, r in scores) / sum(n for n, _ in scores) for k in ("loss", "recon", "kl")}
     if not math.isfinite(val["loss"]):
         raise _nonfinite(run, f"the validation loss became {val['loss']} after epoch {epoch + 1}")
     return val

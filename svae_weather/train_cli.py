@@ -27,12 +27,13 @@ import torch.distributed as dist
 from .model import DISTRIBUTIONS
 
 # %% auto #0
-__all__ = ['OUTPUT_FILES', 'CHECKPOINT_KIND', 'MODEL_KIND', 'CHECKPOINT_FORMAT', 'SCHEDULERS', 'RUN_KEYS', 'EXTENDABLE_KEYS',
-           'TrainError', 'atomic_save', 'atomic_write_json', 'remove_stale_temporaries', 'read_checkpoint', 'rng_state',
-           'set_rng_state', 'pick_device', 'shard_indices', 'setup_distributed', 'gather', 'StopRequest',
-           'parse_scheduler_params', 'check_scheduler_params', 'make_scheduler', 'build_parser', 'flag', 'parse_args',
-           'absolute_data_path', 'check_args', 'check_writable', 'check_output_dir', 'resume_args', 'prepare_args',
-           'main']
+__all__ = ['OUTPUT_FILES', 'CHECKPOINT_KIND', 'MODEL_KIND', 'CHECKPOINT_FORMAT', 'SCHEDULERS', 'MEMORY_FACTOR', 'RUN_KEYS',
+           'EXTENDABLE_KEYS', 'TrainError', 'atomic_save', 'atomic_write_json', 'remove_stale_temporaries',
+           'read_checkpoint', 'rng_state', 'set_rng_state', 'pick_device', 'shard_indices', 'setup_distributed',
+           'gather', 'StopRequest', 'parse_scheduler_params', 'check_scheduler_params', 'make_scheduler',
+           'build_parser', 'cgroup_headroom', 'available_memory', 'choose_data_loading', 'loading_line', 'flag',
+           'parse_args', 'absolute_data_path', 'check_args', 'check_writable', 'check_output_dir', 'resume_args',
+           'prepare_args', 'main']
 
 # %% ../nbs/91_train_cli.ipynb #48684f2c
 class TrainError(ValueError):
@@ -290,6 +291,9 @@ def _data_flags(g, d):
     g.add_argument("--normalization", choices=("anomaly", "minmax"), default=d["normalization"],
                    help="anomaly: remove the per-grid-point training mean, scale anomalies to [-1, 1]; "
                    "minmax: one min/max per channel for the whole field")
+    g.add_argument("--data-loading", choices=("auto", "memory", "stream"), default=d["data_loading"],
+                   help="memory: read the training and validation periods into RAM; stream: read the training period "
+                   "from the store in blocks while training; auto: memory when it fits (see the run's first line)")
 
 # %% ../nbs/91_train_cli.ipynb #5c37dfe6
 def _model_flags(g, d):
@@ -371,6 +375,66 @@ def build_parser() -> argparse.ArgumentParser:
                        ("optimisation", _optim_flags), ("run", _run_flags)):
         add(p.add_argument_group(title), DEFAULTS)
     return p
+
+# %% ../nbs/91_train_cli.ipynb #f3ec3194
+def cgroup_headroom(cgroup_text: str | None = None, root="/sys/fs/cgroup") -> int | None:
+    "Bytes left under this process's cgroup memory limits (v2 or v1, the tightest level), or None if unlimited."
+    if cgroup_text is None:
+        try:
+            cgroup_text = Path("/proc/self/cgroup").read_text()
+        except OSError:
+            return None
+    room = []
+    for line in cgroup_text.splitlines():
+        _, controllers, path = line.split(":", 2)
+        if controllers == "" or "memory" in controllers.split(","):
+            base = Path(root) if controllers == "" else Path(root) / "memory"
+            files = ("memory.max", "memory.current") if controllers == "" else ("memory.limit_in_bytes", "memory.usage_in_bytes")
+            level = base / path.lstrip("/")
+            while True:
+                with contextlib.suppress(OSError, ValueError):
+                    limit = (level / files[0]).read_text().strip()
+                    if limit != "max" and int(limit) < 2**60:  # v1 writes "unlimited" as a huge number
+                        room.append(max(int(limit) - int((level / files[1]).read_text()), 0))
+                if level == base or base not in level.parents:
+                    break
+                level = level.parent
+    return min(room) if room else None
+
+# %% ../nbs/91_train_cli.ipynb #6b6d670a
+def available_memory() -> int:
+    "Bytes this process can still use: the machine's available memory, or its cgroup's headroom if smaller."
+    try:
+        import psutil
+        free = int(psutil.virtual_memory().available)
+    except ImportError:
+        try:
+            lines = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
+            free = int(lines["MemAvailable"].split()[0]) * 1024
+        except (OSError, KeyError, ValueError):
+            free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    room = cgroup_headroom()
+    return free if room is None else min(free, room)
+
+# %% ../nbs/91_train_cli.ipynb #3b42226a
+MEMORY_FACTOR = 6  # peak bytes of the in-memory path per byte of float32 data (read, float64 anomalies, result)
+
+
+def choose_data_loading(mode: str, train_bytes: int, val_bytes: int, available: int, factor=MEMORY_FACTOR) -> dict:
+    "How the run reads its training and validation periods: 'memory' or 'stream' for each, and the numbers behind it."
+    fits = lambda n: n * factor <= available
+    train = {"memory": "memory", "stream": "stream"}.get(mode) or ("memory" if fits(train_bytes + val_bytes) else "stream")
+    val = "memory" if train == "memory" or fits(2 * val_bytes) else "stream"  # a streamed run keeps room for buffers
+    return {"mode": mode, "train": train, "val": val, "train_bytes": int(train_bytes), "val_bytes": int(val_bytes),
+            "available_bytes": int(available), "factor": factor}
+
+
+def loading_line(loading: dict) -> str:
+    "The run's first line: which path it takes and why."
+    gb = lambda n: f"{n / 2**30:.2f} GiB"
+    why = f"--data-loading {loading['mode']}: training period {gb(loading['train_bytes'])}, validation " \
+          f"{gb(loading['val_bytes'])}, {gb(loading['available_bytes'])} available"
+    return f"data loading: training {loading['train']}, validation {loading['val']} ({why})"
 
 # %% ../nbs/91_train_cli.ipynb #869a465e
 def flag(key: str) -> str:
