@@ -104,18 +104,6 @@ def write_chunk(path, data: xr.Dataset, span: slice, index: int) -> None:
     flag.to_zarr(str(path), region={PROGRESS_DIM: slice(index, index + 1)}, mode="r+", consolidated=False)
 
 # %% ../nbs/93_compress_cli.ipynb #22da0838
-def _client(address: str):
-    "A dask.distributed Client of the scheduler at `address`, or CompressError."
-    try:
-        from distributed import Client
-    except ImportError:
-        raise CompressError("--scheduler needs dask's distributed scheduler: pip install distributed") from None
-    try:
-        return Client(address, timeout="20s")
-    except (OSError, TimeoutError, ValueError) as e:
-        raise CompressError(f"cannot reach the dask scheduler at {address}: {e}") from None
-
-
 def run_chunks(task, job: dict, pending: list, total: int, scheduler=None, progress=True, on_chunk=None, desc=""):
     "Run `task(job, i)` for each chunk `i` in `pending`, here or on the dask cluster at `scheduler`."
     with tqdm(total=total, initial=total - len(pending), desc=desc, unit="chunk", disable=not progress) as bar:
@@ -132,6 +120,18 @@ def run_chunks(task, job: dict, pending: list, total: int, scheduler=None, progr
                 index = future.result()
                 bar.update(1)
                 if on_chunk is not None: on_chunk(index)
+
+# %% ../nbs/93_compress_cli.ipynb #e7dbcc15
+def _client(address: str):
+    "A dask.distributed Client of the scheduler at `address`, or CompressError."
+    try:
+        from distributed import Client
+    except ImportError:
+        raise CompressError("--scheduler needs dask's distributed scheduler: pip install distributed") from None
+    try:
+        return Client(address, timeout="20s")
+    except (OSError, TimeoutError, ValueError) as e:
+        raise CompressError(f"cannot reach the dask scheduler at {address}: {e}") from None
 
 # %% ../nbs/93_compress_cli.ipynb #c70973ae
 @functools.lru_cache(maxsize=2)
@@ -194,9 +194,29 @@ def encode_parser() -> argparse.ArgumentParser:
 # %% ../nbs/93_compress_cli.ipynb #3cad1c34
 def _source_name(path) -> str | None:
     "A data path as every process can open it: local paths made absolute, URLs and None as they are."
-    return None if path is None or "://" in str(path) else os.path.abspath(os.path.expanduser(str(path)))
+    if path is None or "://" in str(path):
+        return None if path is None else str(path)
+    return os.path.abspath(os.path.expanduser(str(path)))
 
+# %% ../nbs/93_compress_cli.ipynb #e672bace
+def _encoding_input(m, source, time_slice) -> xr.DataArray:
+    "The model's lazy input from `source` over `time_slice`, checked to fit the model; else CompressError."
+    try:
+        _weather.cache_clear()  # the store may have changed since this process last read it
+        da = _weather(source, tuple(m.variables), None if m.levels is None else tuple(m.levels), time_slice)
+    except DataError as e:
+        raise CompressError(f"cannot read the model's data ({', '.join(m.channels)}): {e}") from None
+    check_fits(m, da, source or "the built-in sample")
+    return da
 
+# %% ../nbs/93_compress_cli.ipynb #bb41730d
+def _latent_template(m, times, chunk_size: int, dtype: str, attrs: dict) -> xr.Dataset:
+    "The latent Dataset of `times` filled with lazy zeros in chunks of `chunk_size`: what `create_store` lays out."
+    d, h, w = m.model.latent_shape
+    zeros = lambda *shape: dask.array.zeros((len(times), *shape), chunks=(chunk_size, *shape), dtype=np.float32)
+    return latent_dataset(m, times, zeros(d, h, w), zeros(h, w) if m.spherical else zeros(d, h, w), attrs, dtype)
+
+# %% ../nbs/93_compress_cli.ipynb #fbdd1c5f
 def encode_store(argv=None, on_chunk=None) -> dict:
     "Run `svae-encode` with the argument list `argv`; returns what it did. `on_chunk(i)` runs after each chunk."
     args = encode_parser().parse_args(argv)
@@ -206,29 +226,22 @@ def encode_store(argv=None, on_chunk=None) -> dict:
     source = _source_name(args.data_path)
     if source is not None and _source_name(args.output) == source:
         raise CompressError("--output is the input store itself: choose another --output")
-    try:
-        _weather.cache_clear()  # the store may have changed since this process last read it
-        da = _weather(source, tuple(m.variables), None if m.levels is None else tuple(m.levels), args.time_slice)
-    except DataError as e:
-        raise CompressError(f"cannot read the model's data ({', '.join(m.channels)}): {e}") from None
-    check_fits(m, da, source or "the built-in sample")
-    times = da["time"].values
+    times = _encoding_input(m, source, args.time_slice)["time"].values
     spans = chunk_spans(len(times), args.chunk_size)
     settings = {"model_fingerprint": m.fingerprint, "source": source, "time_slice": args.time_slice,
                 "n_times": len(times), "chunk_size": args.chunk_size, "dtype": args.dtype, "sample": args.sample,
                 "seed": args.seed if args.sample else None}
     written = prepare_output(args.output, LATENTS_KIND, settings, args.overwrite, "svae-encode")
     if written is None:
-        d, h, w = m.model.latent_shape
-        zeros = lambda *shape: dask.array.zeros((len(times), *shape), chunks=(args.chunk_size, *shape), dtype=np.float32)
         attrs = latent_attrs(m, source or "the built-in synthetic sample", args.sample)
-        template = latent_dataset(m, times, zeros(d, h, w), zeros(h, w) if m.spherical else zeros(d, h, w), attrs, args.dtype)
-        create_store(args.output, template, args.chunk_size, {**attrs, "svae_settings": json.dumps(settings)})
+        create_store(args.output, _latent_template(m, times, args.chunk_size, args.dtype, attrs), args.chunk_size,
+                     {**attrs, "svae_settings": json.dumps(settings)})
         written = np.zeros(len(spans), bool)
     pending = [i for i in range(len(spans)) if not written[i]]
     job = {"model_path": m.path, "model_fingerprint": m.fingerprint, "device": args.device, "data_path": source,
-           "time_slice": args.time_slice, "n_times": len(times), "chunk_size": args.chunk_size, "batch_size": args.batch_size, "sample": args.sample, "seed": args.seed,
-           "dtype": args.dtype, "output": str(args.output)}
+           "time_slice": args.time_slice, "n_times": len(times), "chunk_size": args.chunk_size,
+           "batch_size": args.batch_size, "sample": args.sample, "seed": args.seed, "dtype": args.dtype,
+           "output": str(args.output)}
     run_chunks(encode_chunk, job, pending, len(spans), args.scheduler, args.progress, on_chunk, "encoding")
     return {"output": str(args.output), "chunks": len(spans), "written_now": len(pending), "n_times": len(times)}
 

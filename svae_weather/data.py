@@ -49,7 +49,7 @@ def latitude_weights(latitude) -> np.ndarray:
     weights[order] = area  # back to the caller's order
     return weights / weights.mean()
 
-# %% ../nbs/00_data.ipynb #5fb596c1
+# %% ../nbs/00_data.ipynb #9b78bcf2
 LAND_FRACTION_FILE, LAND_FRACTION_1DEG_FILE = "land_fraction_64x32.npy", "land_fraction_1deg.npy"
 ELEVATION_FILE = "elevation_1deg.npy"
 
@@ -67,7 +67,7 @@ def _land_fraction_array() -> np.ndarray:
     "The 64x32 land fraction, (latitude, longitude), float32."
     return _asset(LAND_FRACTION_FILE, (32, 64))
 
-# %% ../nbs/00_data.ipynb #f2e25d2c
+# %% ../nbs/00_data.ipynb #1239e48c
 def _regular_axes(latitude, longitude) -> tuple[np.ndarray, np.ndarray]:
     "The grid's axes as float64 arrays, checked to be regular: DataError saying what is wrong otherwise."
     lat, lon = (np.asarray(a, dtype=np.float64) for a in (latitude, longitude))
@@ -82,6 +82,7 @@ def _regular_axes(latitude, longitude) -> tuple[np.ndarray, np.ndarray]:
         raise DataError(f"latitude must lie in [-90, 90] degrees; got {lat.min():g} .. {lat.max():g}")
     return lat, lon
 
+# %% ../nbs/00_data.ipynb #5be0fdd2
 def _cell_average(field: np.ndarray, latitude, longitude) -> np.ndarray:
     "Area-weighted mean of a 1-degree (180, 360) field over each cell of a regular grid: (latitude, longitude)."
     lat, lon = _regular_axes(latitude, longitude)
@@ -95,7 +96,7 @@ def _cell_average(field: np.ndarray, latitude, longitude) -> np.ndarray:
     values = field[rows][:, cols].astype(np.float64).reshape(len(lat), n_lat, len(lon), n_lon)
     return np.einsum("ianb,ia->in", values, w) / (w.sum(axis=1)[:, None] * n_lon)
 
-# %% ../nbs/00_data.ipynb #0d8e6b76
+# %% ../nbs/00_data.ipynb #d1232a9b
 def _grid_dataarray(values, lat, lon, name, attrs) -> xr.DataArray:
     return xr.DataArray(np.asarray(values, dtype=np.float32), dims=("latitude", "longitude"),
                         coords={"latitude": lat, "longitude": lon}, name=name, attrs=attrs)
@@ -109,6 +110,7 @@ def land_fraction(latitude=None, longitude=None) -> xr.DataArray:
     frac = _cell_average(_asset(LAND_FRACTION_1DEG_FILE, (180, 360)) / 255.0, lat, lon)
     return _grid_dataarray(frac, lat, lon, "land_fraction", attrs)
 
+# %% ../nbs/00_data.ipynb #e8cefdb2
 def elevation(latitude=WB2_LATITUDE, longitude=WB2_LONGITUDE) -> xr.DataArray:
     "Mean surface height (m; sea and lakes 0, ice sheets at their top) of each cell, from LITHO1.0; default WB2 64x32."
     lat, lon = _regular_axes(latitude, longitude)
@@ -132,64 +134,58 @@ def static_fields(latitude, longitude) -> np.ndarray:
     fields.append(elevation(lat, lon).values / ELEVATION_SCALE_M)
     return np.stack(fields).astype(np.float32)
 
-# %% ../nbs/00_data.ipynb #ee0b8233
-SAMPLE_START, SAMPLE_END = "2015-01-01", "2019-12-31T18"
-_EPOCH = np.datetime64("2000-01-01T00:00:00", "ns")
+# %% ../nbs/00_data.ipynb #a68522bb
 _YEAR_DAYS = 365.2422
-_SAMPLE_CHUNK = 730  # time steps per dask block / zarr chunk: half a year, 6 MB
 _LAPSE_K_PER_KM = 5.0  # surface-air lapse rate over high ground (the free atmosphere's is 6.5)
 
-# The weather is a red-spectrum field with one AR(1) process per spatial degree of freedom of the grid
-_NLON, _NLAT = 64, 32
-_ZONAL = np.arange(_NLON // 2 + 1)  # zonal wavenumbers 0..32 of the 64-point longitude circle
-_SPECTRUM_K0, _SPECTRUM_SLOPE = 4.0, 4.0  # variance ~ (1 + (k / k0)^2)^(-slope / 2) in total wavenumber k
-_PLANETARY = {1: 1.6, 2: 1.2}  # amplitude factors of zonal wavenumbers 1 and 2: planetary waves
-_TAU_LARGE, _TAU_K = 4.0, 12.0  # decorrelation time in days: 4 at the largest scales, shorter for small ones
-_NOISE_BLOCK = 256  # 6-hour steps (64 days) per independently seeded block of the AR(1) driving noise
-_SKEW_LAND, _SKEW_ICE = 0.3, -0.2  # winter skew parameter a: cold-air outbreaks (a > 0), polar inversions (a < 0)
-# weather rms in K over the ocean: tropics, northern storm track, southern storm track, poles
-_WEATHER_RMS = (0.6, 2.8, 3.0, 3.0)
-
-def _weather_rms(lat):
-    trop, north, south, pole = _WEATHER_RMS
-    return (trop + (north - trop) * np.exp(-(((lat - 47.0) / 18.0) ** 2))
-            + (south - trop) * np.exp(-(((lat + 50.0) / 18.0) ** 2))
-            + (pole - trop) * np.clip((np.abs(lat) - 60.0) / 25.0, 0, 1))
-
-# %% ../nbs/00_data.ipynb #0c19e197
 def _climate_fields() -> dict:
-    "Mean, seasonal, diurnal and skewness maps of the sample on the (longitude, latitude) grid, the WB2 order."
+    "Mean, seasonal and diurnal maps of the sample on the (longitude, latitude) grid, the WB2 order."
     frac = _land_fraction_array().T.astype(np.float64)
     z_km = elevation().values.T.astype(np.float64) / 1000
     lat = WB2_LATITUDE[None, :]
     phi, lam = np.deg2rad(lat), np.deg2rad(WB2_LONGITUDE)[:, None]
     sin2, cos2 = np.sin(phi) ** 2, np.cos(phi) ** 2
     hemi = np.tanh(lat / 10.0)
-    ice = np.clip(z_km - 1.0, 0, 1) * (np.abs(lat) > 60)  # Greenland and Antarctica above 1-2 km
-    mid = np.exp(-(((np.abs(lat) - 50.0) / 15.0) ** 2))  # mid-latitude continents
     return dict(
         mean=250.0 + 51.0 * np.cos(phi) ** 1.35 + frac * (1.0 * cos2 - 3.0 * sin2) - _LAPSE_K_PER_KM * z_km,
         hemi=hemi, elevation_km=z_km,
         season_land=hemi * frac * (1.5 + 20.0 * sin2), season_ocean=hemi * (1 - frac) * (1.0 + 12.0 * sin2**2),
-        diurnal=frac * (1.0 + 5.0 * cos2), diurnal_phase=lam - 2 * np.pi * 15 / 24 + 0 * phi,
-        skew=_SKEW_LAND * frac * mid * (1 - ice) + _SKEW_ICE * ice,
-        weather_rms=_weather_rms(lat) * (1.0 + 1.2 * frac))
+        diurnal=frac * (1.0 + 5.0 * cos2), diurnal_phase=lam - 2 * np.pi * 15 / 24 + 0 * phi)
 
-# %% ../nbs/00_data.ipynb #440784a4
-def _spectral_model() -> dict:
-    "Per-mode spectrum, AR(1) coefficients and latitude basis of the unit-variance weather field."
+# %% ../nbs/00_data.ipynb #72eecfb7
+# The weather is a red-spectrum field with one AR(1) process per spatial degree of freedom of the grid
+_NLON, _NLAT = 64, 32
+_ZONAL = np.arange(_NLON // 2 + 1)  # zonal wavenumbers 0..32 of the 64-point longitude circle
+_SPECTRUM_K0, _SPECTRUM_SLOPE = 4.0, 4.0  # variance ~ (1 + (k / k0)^2)^(-slope / 2) in total wavenumber k
+_PLANETARY = {1: 1.6, 2: 1.2}  # amplitude factors of zonal wavenumbers 1 and 2: planetary waves
+_TAU_LARGE, _TAU_K = 4.0, 12.0  # decorrelation time in days: 4 at the largest scales, shorter for small ones
+
+def _mode_spectrum() -> tuple[np.ndarray, np.ndarray]:
+    "Amplitude (the root of the variance) and decorrelation time in 6-hour steps of each mode (m, q): (33, 32)."
     # Mode (m, q): zonal wavenumber m, meridional cosine q (q half-waves pole to pole)
     m, q = _ZONAL[:, None], np.arange(_NLAT)[None, :]
     k = np.hypot(m, q)  # a cosine with q half-waves in 180 deg has the wavelength of zonal wavenumber q
     spectrum = (1 + (k / _SPECTRUM_K0) ** 2) ** (-_SPECTRUM_SLOPE / 4)  # amplitude, the root of the variance
     for wavenumber, factor in _PLANETARY.items(): spectrum[wavenumber] *= factor
-    tau_steps = 4 * _TAU_LARGE / (1 + k / _TAU_K)
-    j = np.arange(_NLAT)
-    cosines = np.cos(np.pi * q.T * (j + 0.5) / _NLAT)  # (q, latitude): the DCT-II basis, orthogonal
+    return spectrum, 4 * _TAU_LARGE / (1 + k / _TAU_K)
+
+# %% ../nbs/00_data.ipynb #7f463351
+def _latitude_basis() -> tuple[np.ndarray, np.ndarray]:
+    "The orthonormal DCT-II cosines (q, latitude) and the polar taper (m, latitude) of zonal wavenumbers."
+    q, j = np.arange(_NLAT)[:, None], np.arange(_NLAT)[None, :]
+    cosines = np.cos(np.pi * q * (j + 0.5) / _NLAT)  # (q, latitude): the DCT-II basis, orthogonal
     cosines /= np.linalg.norm(cosines, axis=1, keepdims=True)
     # near the poles a zonal wavenumber m spans few km: damp high m there, as the real field is smooth
     phi = np.deg2rad(WB2_LATITUDE)[None, :]
-    taper = 1 / np.sqrt(1 + (m / (3.0 + (_NLON // 2) * np.cos(phi))) ** 2)  # (m, latitude)
+    taper = 1 / np.sqrt(1 + (_ZONAL[:, None] / (3.0 + (_NLON // 2) * np.cos(phi))) ** 2)  # (m, latitude)
+    return cosines, taper
+
+# %% ../nbs/00_data.ipynb #ac00264b
+@functools.lru_cache(maxsize=1)
+def _spectral_model() -> dict:
+    "Per-mode spectrum, AR(1) coefficients and latitude basis of the unit-variance weather field."
+    spectrum, tau_steps = _mode_spectrum()
+    cosines, taper = _latitude_basis()
     has_imag = np.ones_like(spectrum); has_imag[0] = has_imag[-1] = 0  # m = 0 and the Nyquist m = 32 are real
     # variance at each latitude before scaling (irfft: 0 < m < 32 counts twice, real and imaginary parts each)
     twice = np.where((_ZONAL == 0) | (_ZONAL == _NLON // 2), 1.0, 4.0)
@@ -201,19 +197,16 @@ def _spectral_model() -> dict:
         speed=np.deg2rad(4.0 + 6.0 * np.exp(-(((np.abs(WB2_LATITUDE) - 45.0) / 20.0) ** 2))),  # rad/day, east
         unit_scale=(1 / np.sqrt(variance)).astype(np.float32))
 
-@functools.lru_cache(maxsize=4)
-def _synthetic_fields(seed: int) -> dict:
-    "Everything about the sample that does not change with time (the same for every seed)."
-    return {**_climate_fields(), **_spectral_model()}
+# %% ../nbs/00_data.ipynb #f9a913ed
+_NOISE_BLOCK = 256  # 6-hour steps (64 days) per independently seeded block of the AR(1) driving noise
 
-# %% ../nbs/00_data.ipynb #a81df711
 @functools.lru_cache(maxsize=16)
 def _noise_block(seed: int, block: int) -> np.ndarray:
     """Spectral AR(1) coefficients (steps, 2 * 33 * 32), float32, at 6-hour steps `block * 256 + (0..255)`.
 
     A block depends only on `(seed, block)`: its recursion starts from zero one block earlier, on that block's
     own seeded noise, and forgets the start (rho^256 < 1e-6) before reaching this block."""
-    f = _synthetic_fields(seed)
+    f = _spectral_model()
     rho = f["rho"]; gain = np.sqrt(1 - rho**2)
     u = np.zeros_like(rho)
     out = np.empty((_NOISE_BLOCK, rho.size), np.float32)
@@ -225,10 +218,10 @@ def _noise_block(seed: int, block: int) -> np.ndarray:
             if b == block: out[n] = u
     return out * f["spectrum"]
 
-# %% ../nbs/00_data.ipynb #fc9564af
+# %% ../nbs/00_data.ipynb #a5450306
 def _weather(days: np.ndarray, seed: int) -> np.ndarray:
     "Unit-variance Gaussian weather (time, longitude, latitude), float32, at `days` since 2000-01-01 00 UTC."
-    f = _synthetic_fields(seed)
+    f = _spectral_model()
     steps = np.asarray(days, dtype=np.float64) * 4
     first = np.floor(steps + 1e-6).astype(np.int64)  # 6-hour lattice; times between steps interpolate
     blocks = np.arange(first.min() // _NOISE_BLOCK, (first.max() + 1) // _NOISE_BLOCK + 1)
@@ -254,7 +247,33 @@ def _skewed(x: np.ndarray, a: np.ndarray) -> np.ndarray:
     a = np.where(np.abs(a) < 1e-4, 1e-4, a)  # the limit a -> 0 is x; 1e-4 is within float32 rounding of it
     return (np.expm1(a * a / 2) - np.expm1(-a * x)) / a
 
-# %% ../nbs/00_data.ipynb #5e76ccfa
+# %% ../nbs/00_data.ipynb #af23e705
+_SKEW_LAND, _SKEW_ICE = 0.3, -0.2  # winter skew parameter a: cold-air outbreaks (a > 0), polar inversions (a < 0)
+# weather rms in K over the ocean: tropics, northern storm track, southern storm track, poles
+_WEATHER_RMS = (0.6, 2.8, 3.0, 3.0)
+
+def _weather_rms(lat):
+    trop, north, south, pole = _WEATHER_RMS
+    return (trop + (north - trop) * np.exp(-(((lat - 47.0) / 18.0) ** 2))
+            + (south - trop) * np.exp(-(((lat + 50.0) / 18.0) ** 2))
+            + (pole - trop) * np.clip((np.abs(lat) - 60.0) / 25.0, 0, 1))
+
+def _weather_maps() -> dict:
+    "Weather rms (K) and winter skew parameter on the (longitude, latitude) grid, the WB2 order."
+    frac = _land_fraction_array().T.astype(np.float64)
+    z_km = elevation().values.T.astype(np.float64) / 1000
+    lat = WB2_LATITUDE[None, :]
+    ice = np.clip(z_km - 1.0, 0, 1) * (np.abs(lat) > 60)  # Greenland and Antarctica above 1-2 km
+    mid = np.exp(-(((np.abs(lat) - 50.0) / 15.0) ** 2))  # mid-latitude continents
+    return dict(skew=_SKEW_LAND * frac * mid * (1 - ice) + _SKEW_ICE * ice,
+                weather_rms=_weather_rms(lat) * (1.0 + 1.2 * frac))
+
+# %% ../nbs/00_data.ipynb #f5481295
+@functools.lru_cache(maxsize=4)
+def _synthetic_fields(seed: int) -> dict:
+    "Everything about the sample that does not change with time (the same for every seed)."
+    return {**_climate_fields(), **_weather_maps(), **_spectral_model()}
+
 def _synthetic_block(days: np.ndarray, seed: int) -> np.ndarray:
     "Temperature (time, longitude, latitude) in K, float32, at `days` since 2000-01-01 00 UTC."
     f = _synthetic_fields(seed)
@@ -268,7 +287,11 @@ def _synthetic_block(days: np.ndarray, seed: int) -> np.ndarray:
     weather = (1 - 0.25 * summer) * f["weather_rms"] * _skewed(_weather(days, seed), skew)
     return (out + weather).astype(np.float32)
 
-# %% ../nbs/00_data.ipynb #5cecc3a4
+# %% ../nbs/00_data.ipynb #dd664f66
+SAMPLE_START, SAMPLE_END = "2015-01-01", "2019-12-31T18"
+_EPOCH = np.datetime64("2000-01-01T00:00:00", "ns")
+_SAMPLE_CHUNK = 730  # time steps per dask block / zarr chunk: half a year, 6 MB
+
 def _sample_times(start, end) -> pd.DatetimeIndex:
     try:
         t0, t1 = pd.Timestamp(start), pd.Timestamp(end)
@@ -279,6 +302,7 @@ def _sample_times(start, end) -> pd.DatetimeIndex:
         raise DataError(f"sample start {start!r} is after end {end!r}: give start <= end")
     return times
 
+# %% ../nbs/00_data.ipynb #8f6e14be
 def synthetic_era5(start=SAMPLE_START, end=SAMPLE_END, seed=0) -> xr.Dataset:
     "Deterministic, synthetic ERA5-like 6-hourly 2 m temperature on the WB2 64x32 grid and layout (lazy)."
     times = _sample_times(start, end)
@@ -300,12 +324,12 @@ def synthetic_era5(start=SAMPLE_START, end=SAMPLE_END, seed=0) -> xr.Dataset:
                               "skewed in winter over continents and ice sheets; for offline tests and teaching",
                "land_mask": "Natural Earth 1:110m admin-0 countries (public domain)"})
 
-# %% ../nbs/00_data.ipynb #ec4ec533
+# %% ../nbs/00_data.ipynb #8e3d2e63
 _WRITTEN_BY = "svae_weather.data.write_sample_zarr"  # the mark on every store this project writes
-_SAMPLE_ENTRIES = {".zgroup", ".zattrs", ".zmetadata", "zarr.json", "2m_temperature", "time", "latitude", "longitude"}
 
 def write_sample_zarr(path, start=SAMPLE_START, end=SAMPLE_END, seed=0, overwrite=False, storage_options=None) -> str:
     "Write `synthetic_era5(start, end, seed)` to a zarr store at `path` (local or fsspec URL) in the WB2 layout."
+    from svae_weather.data_io import _not_ours  # overwrite safety: appendix 90_data_io
     ds = synthetic_era5(start, end, seed)
     ds.attrs["written_by"] = _WRITTEN_BY
     path = str(path)
@@ -321,40 +345,27 @@ def write_sample_zarr(path, start=SAMPLE_START, end=SAMPLE_END, seed=0, overwrit
     ds.to_zarr(path, mode="w", zarr_format=2, consolidated=True, storage_options=storage_options)
     return path
 
-# %% ../nbs/00_data.ipynb #a9045b85
-def _not_ours(path: str, fs, root: str, storage_options=None) -> str | None:
-    "None if `path` is a sample store written by write_sample_zarr holding nothing else, else why it is not."
-    if fs.isfile(root):
-        return "it is a file"
-    if fs.protocol in ("file", "local") or "file" in fs.protocol:
-        here, target = Path.cwd().resolve(), Path(root).resolve()
-        if target == here or target in here.parents or target == Path.home().resolve():
-            return "it is the working directory, one of its parents or the home directory"
-    names = {p.rstrip("/").rsplit("/", 1)[-1] for p in fs.ls(root, detail=False)}
-    if names - _SAMPLE_ENTRIES:
-        return f"it holds files this project did not write ({', '.join(sorted(names - _SAMPLE_ENTRIES)[:3])})"
-    try:
-        attrs = xr.open_zarr(path, storage_options=storage_options).attrs
-    except Exception:  # whatever the backend says, it is not a store we can vouch for
-        return "it is not a readable zarr store"
-    return None if attrs.get("written_by") == _WRITTEN_BY else "it is a zarr store that svae_weather did not write"
+# %% ../nbs/00_data.ipynb #7506ecc0
+def _source_dataset(data_path, storage_options=None) -> tuple[xr.Dataset, str]:
+    "The dataset behind `data_path` (None: the built-in sample; a Dataset: itself; else a store) and its name."
+    from svae_weather.data_io import _open_store  # opening stores is plumbing: appendix 90_data_io
+    if data_path is None:
+        return synthetic_era5(), "the built-in synthetic sample"
+    if isinstance(data_path, xr.Dataset):
+        return data_path, "the given dataset"
+    return _open_store(os.fspath(data_path), storage_options), str(data_path)
 
-# %% ../nbs/00_data.ipynb #68e3ea6b
+# %% ../nbs/00_data.ipynb #1f04634e
 def open_weather(data_path=None, variables="2m_temperature", levels=None, time_slice=None,
                  storage_options=None) -> xr.DataArray:
     "Lazy float32 (time, channel, latitude, longitude) array from any store; None means the built-in sample."
     # the details of opening, selecting and arranging are plumbing: appendix 90_data_io
-    from svae_weather.data_io import _arrange, _channel_arrays, _open_store, _ordered_times, _select_time
+    from svae_weather.data_io import _arrange, _channel_arrays, _ordered_times, _select_time
     if isinstance(variables, str): variables = [variables]
     variables = list(variables)
     if not variables:
         raise DataError("no variables asked for: pass e.g. variables='2m_temperature' (--variable)")
-    if data_path is None:
-        ds, source = synthetic_era5(), "the built-in synthetic sample"
-    elif isinstance(data_path, xr.Dataset):
-        ds, source = data_path, "the given dataset"
-    else:
-        ds, source = _open_store(os.fspath(data_path), storage_options), str(data_path)
+    ds, source = _source_dataset(data_path, storage_options)
     if "time" not in ds.dims:
         raise DataError(f"{source} has no 'time' dimension (dims: {tuple(map(str, ds.dims))}): rename it to 'time'")
     ds = _ordered_times(ds, source)
@@ -373,36 +384,10 @@ def open_weather(data_path=None, variables="2m_temperature", levels=None, time_s
                 "title": str(ds.attrs.get("title", ""))}
     return da
 
-# %% ../nbs/00_data.ipynb #f4b3779c
-def _nonfinite_report(x) -> str | None:
-    "None when every value of x is finite, else a sentence saying how many NaN and Inf values there are and where."
-    if isinstance(x, xr.DataArray):
-        bad = (~np.isfinite(x)).compute()  # one pass over lazy data
-        total = int(bad.sum())
-        if total == 0: return None
-        n_nan = int(x.isnull().sum())
-        parts = []
-        if "channel" in x.dims:
-            per = bad.sum([d for d in x.dims if d != "channel"]).values
-            parts.append("per channel: " + ", ".join(f"{c} {int(n)}" for c, n in zip(x.channel.values, per) if n))
-        if "time" in x.dims:
-            steps = x.time.values[bad.any([d for d in x.dims if d != "time"]).values]
-            parts.append(f"{len(steps)} time steps, first {', '.join(str(t)[:16] for t in steps[:3])}")
-        first = {d: x[d].values[i] for d, i in zip(x.dims, np.argwhere(bad.values)[0]) if d in x.coords}
-        parts.append("first at " + ", ".join(f"{d}={str(v)[:16] if d == 'time' else v}" for d, v in first.items()))
-    else:
-        arr = x.detach().cpu().numpy() if hasattr(x, "detach") else np.asarray(x)
-        bad = ~np.isfinite(arr)
-        total = int(bad.sum())
-        if total == 0: return None
-        n_nan = int(np.isnan(arr).sum())
-        parts = [f"first at index {tuple(int(i) for i in np.argwhere(bad)[0])}"]
-    kinds = " and ".join(s for s in (f"{n_nan} NaN" if n_nan else "", f"{total - n_nan} infinite" if total > n_nan else "") if s)
-    return f"{kinds} values ({'; '.join(parts)})"
-
-# %% ../nbs/00_data.ipynb #a1ee3925
+# %% ../nbs/00_data.ipynb #6320606a
 def check_finite(x, what="the data"):
     "Raise DataError saying how many NaN/Inf values `x` (DataArray, numpy array or tensor) holds and where; else return x."
+    from svae_weather.data_io import _nonfinite_report  # the wording of the report: appendix 90_data_io
     report = _nonfinite_report(x)
     if report:
         raise DataError(f"{what} has {report}: fill or mask them (e.g. da.fillna / da.interpolate_na, or "
@@ -485,7 +470,7 @@ def _fit(cls, data, margin=0.05, anomaly=True):
 
 Normalizer.fit = classmethod(_fit)  # a method added after the class, one idea per cell
 
-# %% ../nbs/00_data.ipynb #f4eb8e1e
+# %% ../nbs/00_data.ipynb #1c2b300f
 def _like(v: np.ndarray, x, dims):
     "v (per channel, or the (C, H, W) mean) typed and shaped to broadcast against x (channels third from last)."
     if isinstance(x, xr.DataArray):
@@ -496,6 +481,7 @@ def _like(v: np.ndarray, x, dims):
         return torch.as_tensor(v, dtype=x.dtype, device=x.device)
     return v
 
+# %% ../nbs/00_data.ipynb #ff5a4971
 def _check_shape(self, x):
     "DataError unless x has the fitted number of channels (third from last) and, with a mean, its grid."
     if isinstance(x, xr.DataArray):
@@ -512,12 +498,15 @@ def _check_shape(self, x):
                         f"{self.mean.shape}), the data on {shape[1:]} (shape {tuple(getattr(x, 'shape', ()))}): "
                         "normalise data on the grid it was fitted on")
 
+Normalizer._check_shape = _check_shape
+
+# %% ../nbs/00_data.ipynb #9bbb7366
 def _anomaly(self, x, sign=-1):
     "x - mean (sign -1) or x + mean (sign +1); x itself for a min/max normalizer."
     if self.mean is None: return x
     return x + sign * _like(self.mean, x, ("channel", "latitude", "longitude"))
 
-Normalizer._check_shape, Normalizer._anomaly = _check_shape, _anomaly
+Normalizer._anomaly = _anomaly
 
 # %% ../nbs/00_data.ipynb #53d71bfe
 def _normalize(self, x):
@@ -538,7 +527,7 @@ def _denormalize(self, y):
 
 Normalizer.normalize, Normalizer.denormalize = _normalize, _denormalize
 
-# %% ../nbs/00_data.ipynb #de485c33
+# %% ../nbs/00_data.ipynb #122df0a2
 def _count_outside(self, x, beyond_margin=False, per_channel=False):
     "How many values of x (physical units) lie outside the training range of values or anomalies (or beyond the margin)."
     self._check_shape(x)
@@ -549,6 +538,9 @@ def _count_outside(self, x, beyond_margin=False, per_channel=False):
     counts = ((arr < lo[:, None]) | (arr > hi[:, None])).sum(axis=1)
     return counts if per_channel else int(counts.sum())
 
+Normalizer.count_outside = _count_outside
+
+# %% ../nbs/00_data.ipynb #47b30649
 def _to_dict(self) -> dict:
     "JSON-serialisable parameters, saved with the model."
     return {"kind": self.kind, "data_min": self.data_min.tolist(), "data_max": self.data_max.tolist(),
@@ -569,7 +561,7 @@ def _repr(self):
     return (f"Normalizer(kind={self.kind!r}, channels={self.channels}, data_min={self.data_min}, "
             f"data_max={self.data_max}, margin={self.margin}{mean})")
 
-Normalizer.count_outside, Normalizer.to_dict, Normalizer.__repr__ = _count_outside, _to_dict, _repr
+Normalizer.to_dict, Normalizer.__repr__ = _to_dict, _repr
 Normalizer.from_dict = classmethod(_from_dict)
 
 # %% ../nbs/00_data.ipynb #b4d3565b

@@ -198,21 +198,23 @@ def _gauss_legendre_01(n: int, dtype, device):
     x, w = np.polynomial.legendre.leggauss(n)
     return (torch.tensor((x + 1) / 2, dtype=dtype, device=device), torch.tensor(w / 2, dtype=dtype, device=device))
 
+# %% ../nbs/02_distributions.ipynb #e9e539ca
+def _dw_dkappa_d3(y: torch.Tensor, kappa: torch.Tensor) -> torch.Tensor:
+    "dw/dkappa at fixed CDF value for d = 3, in closed form (computed in float64)."
+    y64, k64 = y.double(), kappa.double()
+    g = (y64 - 2 * torch.exp(-k64 * (2 - y64)) * torch.expm1(-k64 * y64) / torch.expm1(-2 * k64)) / k64
+    return g.to(y.dtype)
+
+# %% ../nbs/02_distributions.ipynb #f072ddc5
+def _map_rate(y_: torch.Tensor, k_: torch.Tensor, upper: torch.Tensor, X: torch.Tensor, a: float) -> torch.Tensor:
+    "lambda of the truncated-exponential map: on the lower side the decay rate of log f(w - x) at x = 0 plus its curvature scale."
+    slope = k_ - a / y_ + a / (2 - y_)
+    curv = (a * (1 / y_**2 + 1 / (2 - y_) ** 2)).clamp(min=0)
+    return torch.where(upper, 0.0, torch.minimum(slope.clamp(min=0) + curv.sqrt(), k_)) + 1 / X
+
 # %% ../nbs/02_distributions.ipynb #e62402a7
-_CHUNK = 1 << 22  # draws per block in the quadrature: bounds the (nodes, draws) work arrays
-
-
-def vmf_dw_dkappa(y: torch.Tensor, kappa: torch.Tensor, d: int) -> torch.Tensor:
-    "dw/dkappa at fixed CDF value for w = 1 - y from the vMF marginal on S^(d-1); kappa broadcasts to y."
-    kappa = kappa.expand(y.shape)
-    if y.numel() > _CHUNK:
-        yf, kf = y.reshape(-1), kappa.reshape(-1)
-        parts = [vmf_dw_dkappa(yf[i:i + _CHUNK], kf[i:i + _CHUNK], d) for i in range(0, yf.numel(), _CHUNK)]
-        return torch.cat(parts).view(y.shape)
-    if d == 3:  # closed form, in float64
-        y64, k64 = y.double(), kappa.double()
-        g = (y64 - 2 * torch.exp(-k64 * (2 - y64)) * torch.expm1(-k64 * y64) / torch.expm1(-2 * k64)) / k64
-        return g.to(y.dtype)
+def _dw_dkappa_quadrature(y: torch.Tensor, kappa: torch.Tensor, d: int) -> torch.Tensor:
+    "dw/dkappa at fixed CDF value for d > 3 by Gauss-Legendre quadrature in the mapped variable; kappa shaped like y."
     dtype = torch.float64 if y.dtype == torch.float64 else torch.float32  # per-node work
     shape = y.shape
     y64 = y.reshape(-1).double()
@@ -221,10 +223,7 @@ def vmf_dw_dkappa(y: torch.Tensor, kappa: torch.Tensor, d: int) -> torch.Tensor:
     sig = torch.where(upper, 1.0, -1.0).to(dtype)  # t = w + sig * x, x in [0, X]
     y_, k_, a = y64.to(dtype), kappa.reshape(-1).to(dtype), (d - 3) / 2
     X = torch.where(upper, y_, 2 - y_)
-    # rate of the map: on the lower side the decay rate of log f(w - x) at x = 0 plus its curvature scale
-    slope = k_ - a / y_ + a / (2 - y_)
-    curv = (a * (1 / y_**2 + 1 / (2 - y_) ** 2)).clamp(min=0)
-    lam = torch.where(upper, 0.0, torch.minimum(slope.clamp(min=0) + curv.sqrt(), k_)) + 1 / X
+    lam = _map_rate(y_, k_, upper, X, a)
     inv_lam = 1 / lam
     u, wt = _gauss_legendre_01(16 if d <= 64 else 32, dtype, y.device)
     u = u.view(-1, 1)
@@ -245,6 +244,19 @@ def vmf_dw_dkappa(y: torch.Tensor, kappa: torch.Tensor, d: int) -> torch.Tensor:
     # times the map's constant factor (1 - e^{-lam X}) / lam
     out = (node_weights @ integrand).view(-1) * (-torch.expm1(-lam * X) * inv_lam)
     return out.view(shape).to(y.dtype)
+
+# %% ../nbs/02_distributions.ipynb #32056b17
+_CHUNK = 1 << 22  # draws per block in the quadrature: bounds the (nodes, draws) work arrays
+
+
+def vmf_dw_dkappa(y: torch.Tensor, kappa: torch.Tensor, d: int) -> torch.Tensor:
+    "dw/dkappa at fixed CDF value for w = 1 - y from the vMF marginal on S^(d-1); kappa broadcasts to y."
+    kappa = kappa.expand(y.shape)
+    if y.numel() > _CHUNK:
+        yf, kf = y.reshape(-1), kappa.reshape(-1)
+        parts = [vmf_dw_dkappa(yf[i:i + _CHUNK], kf[i:i + _CHUNK], d) for i in range(0, yf.numel(), _CHUNK)]
+        return torch.cat(parts).view(y.shape)
+    return _dw_dkappa_d3(y, kappa) if d == 3 else _dw_dkappa_quadrature(y, kappa, d)
 
 # %% ../nbs/02_distributions.ipynb #1571d62c
 class _VmfRadial(torch.autograd.Function):
@@ -277,14 +289,18 @@ def _tangent_points(y: torch.Tensor, d: int) -> torch.Tensor:
 def _work_dtype(t):
     return t if t.dtype in (torch.float32, torch.float64) else t.float()
 
+# %% ../nbs/02_distributions.ipynb #1c0d0439
+def _vmf_log_density(value: torch.Tensor, loc: torch.Tensor, kappa: torch.Tensor, d: int) -> torch.Tensor:
+    "log f(value; loc, kappa) of the vMF on S^(d-1), computed in float64, returned in the inputs' float type."
+    kappa = kappa.double()
+    lp = kappa * (value.double() * loc.double()).sum(-1) + vmf_log_normalizer(d, kappa)
+    return lp.to(torch.promote_types(value.dtype, loc.dtype))
+
 # %% ../nbs/02_distributions.ipynb #4d192645
 class VonMisesFisher(_SphericalDistribution):
-    """von Mises-Fisher distribution on the sphere S^(d-1) in R^d.
-
-    `loc`: mean direction, shape (..., d), unit norm. `scale`: concentration kappa > 0, shape loc.shape[:-1]
-    (or loc.shape[:-1] + (1,)). Samples by Wood's exact rejection algorithm (inverse CDF for d = 3) and
-    differentiates them with implicit reparameterisation, so `rsample` gives unbiased gradients for loc and scale.
-    """
+    """von Mises-Fisher distribution on S^(d-1) in R^d: `loc` the unit mean direction, shape (..., d); `scale` the
+    concentration kappa > 0, shape loc.shape[:-1] (or loc.shape[:-1] + (1,)). Wood's exact sampler (inverse CDF for
+    d = 3), differentiated by implicit reparameterisation: `rsample` gives unbiased gradients for loc and scale."""
 
     max_rounds = 64  # cap on rejection rounds per rsample call
     rounds_log = None  # set to a list to record (pending draws, proposals per draw) of every rejection round
@@ -310,30 +326,30 @@ class VonMisesFisher(_SphericalDistribution):
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        kappa = self.scale.double()
-        lp = kappa * (value.double() * self.loc.double()).sum(-1) + vmf_log_normalizer(self._d, kappa)
-        return lp.to(torch.promote_types(value.dtype, self.loc.dtype))
+        return _vmf_log_density(value, self.loc, self.scale, self._d)
 
     def entropy(self):
         return vmf_entropy(self._d, self.scale)
 
+# %% ../nbs/02_distributions.ipynb #ea0e5f6d
+def _ambient_dim(dim) -> int:
+    "`dim` as an int if it is an ambient dimension d >= 2 (of S^(d-1) in R^d); else a ValueError that says so."
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 2:
+        raise ValueError(f"HypersphericalUniform: dim must be an integer >= 2, the ambient dimension d of the "
+                         f"sphere S^(d-1) in R^d (dim=3 is the ordinary sphere); got dim={dim!r}")
+    return int(dim)
+
 # %% ../nbs/02_distributions.ipynb #bf9b9742
 class HypersphericalUniform(Distribution):
-    """Uniform distribution on the unit sphere S^(dim-1) in R^dim.
-
-    `dim` is the AMBIENT dimension d: samples are vectors of length d with norm 1 (dim=3 is the ordinary
-    sphere in R^3). Pass the same d as `loc.shape[-1]` of the vMF / Power Spherical it is a prior for.
-    """
+    """Uniform distribution on the unit sphere S^(dim-1) in R^dim. `dim` is the AMBIENT dimension d (dim=3 is the
+    ordinary sphere in R^3): pass the same d as `loc.shape[-1]` of the vMF / Power Spherical it is a prior for."""
 
     arg_constraints = {}
     support = unit_vector
     has_rsample = True  # samples do not depend on any parameter
 
     def __init__(self, dim: int, device=None, dtype=None, validate_args=None, batch_shape=torch.Size()):
-        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 2:
-            raise ValueError(f"HypersphericalUniform: dim must be an integer >= 2, the ambient dimension d of the "
-                             f"sphere S^(d-1) in R^d (dim=3 is the ordinary sphere); got dim={dim!r}")
-        self.dim = int(dim)
+        self.dim = _ambient_dim(dim)
         self.device = torch.device(device) if device is not None else torch.device("cpu")
         self.dtype = dtype if dtype is not None else torch.get_default_dtype()
         super().__init__(torch.Size(batch_shape), torch.Size((self.dim,)), validate_args=validate_args)
@@ -371,16 +387,41 @@ class HypersphericalUniform(Distribution):
         batch = f", batch_shape={tuple(self.batch_shape)}" if self.batch_shape else ""
         return f"HypersphericalUniform(dim={self.dim}{batch}, device={self.device}, dtype={self.dtype})"
 
+# %% ../nbs/02_distributions.ipynb #47171c4e
+def _power_log_normalizer(d: int, kappa: torch.Tensor) -> torch.Tensor:
+    "log N_d(kappa) of the Power Spherical density, for a float64 kappa."
+    beta = (d - 1) / 2
+    alpha = beta + kappa
+    return (alpha + beta) * math.log(2) + beta * math.log(math.pi) + torch.lgamma(alpha) - torch.lgamma(alpha + beta)
+
+# %% ../nbs/02_distributions.ipynb #d7054e9d
+def _power_entropy(d: int, kappa: torch.Tensor) -> torch.Tensor:
+    "Entropy of the Power Spherical distribution for a float64 kappa."
+    beta = (d - 1) / 2
+    alpha = beta + kappa
+    return _power_log_normalizer(d, kappa) - kappa * (math.log(2) + torch.digamma(alpha) - torch.digamma(alpha + beta))
+
+# %% ../nbs/02_distributions.ipynb #a9b92b4a
+def _power_spread(d: int, kappa: torch.Tensor):
+    "Var[w] = 4 a b / ((a+b)^2 (a+b+1)) and E[1 - w^2]/(d-1) = 2 a / ((a+b)(a+b+1)), w = 2 Beta(a, b) - 1."
+    beta = (d - 1) / 2
+    alpha = kappa + beta
+    total = alpha + beta
+    across = 2 * alpha / (total * (total + 1))
+    return across * (2 * beta) / total, across
+
+# %% ../nbs/02_distributions.ipynb #18eb64d9
+def _sample_y_power(kappa: torch.Tensor, d: int) -> torch.Tensor:
+    "y = 1 - w with w from the Power Spherical marginal: 2 G_beta / (G_alpha + G_beta), differentiable in kappa."
+    beta = (d - 1) / 2
+    conc = torch.stack([kappa + beta, torch.full_like(kappa, beta)])
+    g_alpha, g_beta = Gamma(conc, conc.new_ones(()), validate_args=False).rsample()
+    return 2 * g_beta / (g_alpha + g_beta)
+
 # %% ../nbs/02_distributions.ipynb #c4bad4f0
 class PowerSpherical(_SphericalDistribution):
     """Power Spherical distribution (De Cao and Aziz, 2020) on S^(d-1) in R^d: density proportional to
     (1 + loc.z)^scale. Same interface and shapes as `VonMisesFisher`; samples exactly without rejection."""
-
-    def _log_normalizer(self, kappa):
-        "log N_d(kappa) for a float64 kappa."
-        beta = (self._d - 1) / 2
-        alpha = beta + kappa
-        return (alpha + beta) * math.log(2) + beta * math.log(math.pi) + torch.lgamma(alpha) - torch.lgamma(alpha + beta)
 
     @property
     def mean(self):
@@ -392,37 +433,21 @@ class PowerSpherical(_SphericalDistribution):
         return self.loc
 
     def _spread(self):
-        "Var[w] = 4 a b / ((a+b)^2 (a+b+1)) and E[1 - w^2]/(d-1) = 2 a / ((a+b)(a+b+1)), w = 2 Beta(a, b) - 1."
-        beta = (self._d - 1) / 2
-        alpha = self.scale + beta
-        total = alpha + beta
-        across = 2 * alpha / (total * (total + 1))
-        return across * (2 * beta) / total, across
+        return _power_spread(self._d, self.scale)
 
     def rsample(self, sample_shape=torch.Size()):
-        shape = torch.Size(sample_shape) + self.batch_shape
-        kappa = _work_dtype(self.scale.expand(shape))
-        beta = (self._d - 1) / 2
-        # both Gamma draws in one call of torch's public Gamma, which carries an implicit-reparameterisation
-        # gradient in its shape parameter (only the first depends on kappa)
-        conc = torch.stack([kappa + beta, torch.full_like(kappa, beta)])
-        g_alpha, g_beta = Gamma(conc, conc.new_ones(()), validate_args=False).rsample()
-        y = 2 * g_beta / (g_alpha + g_beta)
+        y = _sample_y_power(_work_dtype(self.scale.expand(torch.Size(sample_shape) + self.batch_shape)), self._d)
         return rotate_from_e1(_tangent_points(y, self._d).to(self.loc.dtype), self.loc)
 
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
         kappa = self.scale.double()
-        lp = kappa * torch.log1p((value.double() * self.loc.double()).sum(-1)) - self._log_normalizer(kappa)
+        lp = kappa * torch.log1p((value.double() * self.loc.double()).sum(-1)) - _power_log_normalizer(self._d, kappa)
         return lp.to(torch.promote_types(value.dtype, self.loc.dtype))
 
     def entropy(self):
-        kappa = self.scale.double()
-        beta = (self._d - 1) / 2
-        alpha = beta + kappa
-        ent = self._log_normalizer(kappa) - kappa * (math.log(2) + torch.digamma(alpha) - torch.digamma(alpha + beta))
-        return ent.to(self.scale.dtype)
+        return _power_entropy(self._d, self.scale.double()).to(self.scale.dtype)
 
 # %% ../nbs/02_distributions.ipynb #f03fed11
 def _kl_shape(q, p) -> torch.Size:

@@ -5,9 +5,10 @@
 # %% auto #0
 __all__ = ['USER_ERRORS', 'RESULT_FILES', 'FIGURE_FILES', 'MANIFEST', 'EvaluationError', 'trained_on', 'check_compatible',
            'evaluation_data', 'latent_size', 'latent_degrees_of_freedom', 'reconstruct_batches', 'read_climatology',
-           'climatology_plan', 'evaluate_model', 'mean_field_note', 'results_document', 'detailed_document',
-           'format_table', 'write_figures', 'check_writable', 'earlier_evaluation_files', 'check_output_dir',
-           'write_manifest', 'build_parser', 'check_args', 'write_results', 'report', 'draw', 'evaluate', 'main']
+           'climatology_plan', 'score_model', 'evaluate_model', 'mean_field_note', 'results_document',
+           'detailed_document', 'format_table', 'write_figures', 'check_writable', 'earlier_evaluation_files',
+           'write_manifest', 'check_output_dir', 'build_parser', 'check_args', 'write_results', 'report', 'draw',
+           'evaluate', 'main']
 
 # %% ../nbs/08_evaluate.ipynb #9a9bafcc
 import argparse
@@ -42,7 +43,7 @@ RESULT_FILES = ("test_results.json", "detailed_metrics.json")
 FIGURE_FILES = ("error_map.png", "rmse_by_latitude.png", "training_curves.png", "latent_walk.gif")
 MANIFEST = "eval_manifest.json"  # the files an evaluation wrote, so --overwrite removes those and nothing else
 
-# %% ../nbs/08_evaluate.ipynb #a3a97b40
+# %% ../nbs/08_evaluate.ipynb #879bc4ab
 def trained_on(config: dict) -> dict:
     "What the training run recorded about its data: channels, units, grid, path, time slice and split."
     data, args = config.get("data", {}), config.get("args", {})
@@ -54,7 +55,7 @@ def trained_on(config: dict) -> dict:
             "levels": args.get("levels"), "data_path": args.get("data_path"),
             "time_slice": args.get("time_slice"), "train_split": args.get("train_split", 0.8)}
 
-
+# %% ../nbs/08_evaluate.ipynb #058f4051
 def check_compatible(config: dict, da: xr.DataArray, source: str = "the data") -> None:
     "Raise EvaluationError unless `da` has the channels, units and grid the model was trained on."
     known = trained_on(config)
@@ -78,12 +79,26 @@ def check_compatible(config: dict, da: xr.DataArray, source: str = "the data") -
                                   f"(e.g. {float(da[name].values[0]):g} vs {float(known[name][0]):g}): regrid it "
                                   "to the model's grid")
 
-# %% ../nbs/08_evaluate.ipynb #240ddf69
+# %% ../nbs/08_evaluate.ipynb #be09ecf5
 def _span(da) -> list[str]:
+    "[first time, last time] of `da`, as ISO strings to the second."
     t = da["time"].values
     return [str(t[0])[:19], str(t[-1])[:19]]
 
+# %% ../nbs/08_evaluate.ipynb #f12adc12
+def _describe(path) -> str:
+    return "the built-in sample" if path is None else str(path)
 
+
+def _open_trained_variables(known: dict, path, time_slice, what: str) -> xr.DataArray:
+    "The model's variables (as `trained_on` gives them) from the store at `path`, for `time_slice`."
+    try:
+        return open_weather(path, variables=known["variables"], levels=known["levels"], time_slice=time_slice)
+    except DataError as e:
+        trained = "" if "time slice" in str(e) else f" (the model was trained on {', '.join(known['variables'])})"
+        raise EvaluationError(f"cannot read {what} from {_describe(path)}: {e}{trained}") from None
+
+# %% ../nbs/08_evaluate.ipynb #10989bc6
 def evaluation_data(config: dict, data_path=None, time_slice=None, train_data_path=None, variables=None) -> dict:
     """{"train": training-period DataArray, "test": evaluation DataArray, "overlap": int, "source": str}.
 
@@ -96,28 +111,19 @@ def evaluation_data(config: dict, data_path=None, time_slice=None, train_data_pa
                                   f"{', '.join(variables)}: leave out --variable or train a model on that variable")
     path = known["data_path"] if data_path is None else data_path
     train_path = path if train_data_path is None else train_data_path
-    describe = lambda p: "the built-in sample" if p is None else str(p)
-
-    def open_model_variables(p, time_slice, what):
-        try:
-            return open_weather(p, variables=known["variables"], levels=known["levels"], time_slice=time_slice)
-        except DataError as e:
-            trained = "" if "time slice" in str(e) else f" (the model was trained on {', '.join(known['variables'])})"
-            raise EvaluationError(f"cannot read {what} from {describe(p)}: {e}{trained}") from None
-
-    reference = open_model_variables(train_path, known["time_slice"], "the training period")
-    check_compatible(config, reference, describe(train_path))
+    reference = _open_trained_variables(known, train_path, known["time_slice"], "the training period")
+    check_compatible(config, reference, _describe(train_path))
     train_da, held_out = split_by_time(reference, train_split=known["train_split"])
     if time_slice is None and path == train_path:
         test_da = held_out
     else:
-        full = open_model_variables(path, known["time_slice"] if time_slice is None else time_slice,
-                                    "the evaluation period")
-        check_compatible(config, full, describe(path))
+        full = _open_trained_variables(known, path, known["time_slice"] if time_slice is None else time_slice,
+                                       "the evaluation period")
+        check_compatible(config, full, _describe(path))
         test_da = full if time_slice is not None else split_by_time(full, train_split=known["train_split"])[1]
     overlap = int(np.isin(test_da["time"].values, train_da["time"].values).sum())
-    return {"train": train_da, "test": test_da, "overlap": overlap, "source": describe(path),
-            "train_source": describe(train_path)}
+    return {"train": train_da, "test": test_da, "overlap": overlap, "source": _describe(path),
+            "train_source": _describe(train_path)}
 
 # %% ../nbs/08_evaluate.ipynb #ab40ade6
 def latent_size(model) -> int:
@@ -219,7 +225,22 @@ def _baseline_ks(model, n_train: int, n_cells: int, eof_ks=()) -> dict:
     fitted = capped_components(wanted.values(), n_train, n_cells)
     return {role: (k, fitted[k]) for role, k in wanted.items()}
 
-# %% ../nbs/08_evaluate.ipynb #0c7f391c
+# %% ../nbs/08_evaluate.ipynb #cc491744
+def score_model(model, normalizer, test_da, scorer, batch_size: int = 64, device="cpu", sample: bool = False,
+                seed: int = 0, progress: bool = True, keep_reconstruction: bool = False) -> tuple[dict, list]:
+    "Score the model's reconstructions of `test_da` with `scorer`: (values outside the normaliser, kept blocks)."
+    outside, blocks = {"beyond_training_range": 0, "beyond_margin": 0, "values": 0}, []
+    for times, truth, recon in reconstruct_batches(model, normalizer, test_da, batch_size, device, sample, seed,
+                                                   progress):
+        scorer.update(recon, truth, times)
+        outside["beyond_training_range"] += normalizer.count_outside(truth)
+        outside["beyond_margin"] += normalizer.count_outside(truth, beyond_margin=True)
+        outside["values"] += int(np.size(truth))
+        if keep_reconstruction:
+            blocks.append(np.asarray(recon, dtype=np.float32))
+    return outside, blocks
+
+# %% ../nbs/08_evaluate.ipynb #ed8f835a
 def evaluate_model(model, config: dict, normalizer, train_da: xr.DataArray, test_da: xr.DataArray,
                    batch_size: int = 64, device="cpu", sample: bool = False, seed: int = 0, eof_ks=(),
                    climatology_window: int = 61, progress: bool = True, keep_reconstruction: bool = False,
@@ -229,38 +250,26 @@ def evaluate_model(model, config: dict, normalizer, train_da: xr.DataArray, test
     Returns {"model": Scorer, "eof": {fitted k: Scorer}, "eof_ks": {role: (requested, fitted)}, "latent_size",
     "latent_dof", "climatology", "climatology_info", "outside", "reconstruction" (DataArray or None)}."""
     check_compatible(config, test_da, "the evaluation data")
-    channels = [str(c) for c in test_da["channel"].values]
+    channels, weights = [str(c) for c in test_da["channel"].values], latitude_weights(test_da["latitude"].values)
     units = list(test_da.attrs.get("units", [])) or None
-    weights = latitude_weights(test_da["latitude"].values)
     train_values = np.asarray(train_da.values, dtype=np.float64)
     if climatology is None:
         climatology = fit_climatology(train_da.copy(data=train_values), window_days=climatology_window)
     clim_info = climatology_plan(climatology, test_da["time"].values, train_da)
     hours = "exact" if clim_info["hours"] == "exact" else "nearest"
-    scorer = Scorer(weights, channels, normalizer=normalizer, climatology=climatology, units=units,
-                    climatology_hours=hours)
-    recon_blocks, outside = [], {"beyond_training_range": 0, "beyond_margin": 0, "values": 0}
-    for times, truth, recon in reconstruct_batches(model, normalizer, test_da, batch_size, device, sample, seed,
-                                                   progress):
-        scorer.update(recon, truth, times)
-        outside["beyond_training_range"] += normalizer.count_outside(truth)
-        outside["beyond_margin"] += normalizer.count_outside(truth, beyond_margin=True)
-        outside["values"] += int(np.size(truth))
-        if keep_reconstruction:
-            recon_blocks.append(np.asarray(recon, dtype=np.float32))
+    scorer = Scorer(weights, channels, normalizer, climatology, units, climatology_hours=hours)
+    outside, blocks = score_model(model, normalizer, test_da, scorer, batch_size, device, sample, seed, progress,
+                                  keep_reconstruction)
     ks = _baseline_ks(model, len(train_values), int(np.prod(train_values.shape[1:])), eof_ks) if baseline else {}
-    eof = {}
-    if baseline:
-        eof = eof_baseline_scores(train_values, np.asarray(test_da.values, dtype=np.float64),
-                                  [fitted for _, fitted in ks.values()], weights, channels, units, normalizer,
-                                  climatology, test_da["time"].values, climatology_hours=hours)
-    reconstruction = test_da.copy(data=np.concatenate(recon_blocks)) if keep_reconstruction else None
+    eof = eof_baseline_scores(train_values, np.asarray(test_da.values, dtype=np.float64),
+                              [fitted for _, fitted in ks.values()], weights, channels, units, normalizer,
+                              climatology, test_da["time"].values, climatology_hours=hours) if baseline else {}
     return {"model": scorer, "eof": eof, "eof_ks": ks, "latent_size": latent_size(model),
-            "latent_dof": latent_degrees_of_freedom(model), "climatology": climatology,
-            "climatology_info": clim_info, "outside": outside, "reconstruction": reconstruction,
-            "n_train": len(train_values)}
+            "latent_dof": latent_degrees_of_freedom(model), "climatology": climatology, "climatology_info": clim_info,
+            "outside": outside, "n_train": len(train_values),
+            "reconstruction": test_da.copy(data=np.concatenate(blocks)) if keep_reconstruction else None}
 
-# %% ../nbs/08_evaluate.ipynb #633419f9
+# %% ../nbs/08_evaluate.ipynb #5c805afc
 def _clean(value):
     "JSON-ready: numpy scalars to Python, NaN and infinities to None."
     if isinstance(value, dict):
@@ -275,7 +284,7 @@ def _clean(value):
         return _clean(value.tolist())
     return value
 
-
+# %% ../nbs/08_evaluate.ipynb #81660f8b
 def mean_field_note(normalizer) -> str:
     "What each compressor gets for free besides its latent numbers."
     if getattr(normalizer, "kind", "minmax") == "anomaly":
@@ -284,8 +293,9 @@ def mean_field_note(normalizer) -> str:
     return ("EOF gets a per-grid-point mean field for free (stored beside its basis, not counted in k); this VAE's "
             "min/max normaliser gives it none, so it must encode the mean field in its latent")
 
-# %% ../nbs/08_evaluate.ipynb #cc453170
+# %% ../nbs/08_evaluate.ipynb #c3661184
 def _baseline_entry(evaluation: dict, role: str, matches: str, train_da) -> dict:
+    "The results' record of one EOF baseline row (`role` 'floats' or 'dof' of `evaluation['eof_ks']`)."
     requested, fitted = evaluation["eof_ks"][role]
     entry = {"n_components": fitted, "requested": requested, "matches": matches, "capped": fitted < requested,
              "fitted_on": _span(train_da), "metrics": evaluation["eof"][fitted].summary()}
@@ -294,7 +304,7 @@ def _baseline_entry(evaluation: dict, role: str, matches: str, train_da) -> dict
                          f"{requested} were asked")
     return entry
 
-
+# %% ../nbs/08_evaluate.ipynb #458ba6cd
 def results_document(evaluation: dict, config: dict, test_da, train_da, settings: dict, normalizer=None) -> dict:
     "The content of test_results.json."
     k = evaluation["latent_size"]
@@ -344,13 +354,13 @@ def detailed_document(evaluation: dict, test_da) -> dict:
                    "reconstruction": "posterior sample" if evaluation.get("sample") else "posterior mode",
                    "samples": samples})
 
-# %% ../nbs/08_evaluate.ipynb #bc7c9656
+# %% ../nbs/08_evaluate.ipynb #5b2dd003
 def _cell(value, width: int, spec: str) -> str:
     "`value` formatted to exactly `width` characters; n/a (right-aligned) when it is missing."
     sign, spec = (spec[0], spec[1:]) if spec[:1] in "+- " else ("", spec)
     return f"{'n/a':>{width}}" if value is None else format(value, f"{sign}{width}{spec}")
 
-
+# %% ../nbs/08_evaluate.ipynb #f21b4d1e
 def format_table(doc: dict) -> str:
     "A short text table of the model's and the EOF baselines' main scores, with what they mean underneath."
     floats, dof = doc["eof_baseline"], doc["eof_baseline_dof"]
@@ -407,7 +417,7 @@ def check_writable(out: Path) -> None:
         raise EvaluationError(f"--output-dir {out}: cannot write in {where} ({e.strerror or e}); choose a "
                               "writable --output-dir") from None
 
-# %% ../nbs/08_evaluate.ipynb #b05e71ec
+# %% ../nbs/08_evaluate.ipynb #339db989
 def earlier_evaluation_files(out: Path) -> list[Path]:
     "The files an earlier evaluation wrote in `out`: its manifest's list, or the names svae-eval writes."
     manifest = out / MANIFEST
@@ -421,7 +431,12 @@ def earlier_evaluation_files(out: Path) -> list[Path]:
         files = [out / n for n in RESULT_FILES + FIGURE_FILES] + sorted(out.glob("reconstruction_*.png"))
     return [f for f in files if f.is_file() and not f.is_symlink()]
 
+# %% ../nbs/08_evaluate.ipynb #2ffe1ce0
+def write_manifest(out: Path, files) -> None:
+    "Record which files this evaluation wrote."
+    atomic_write_json({"written_by": "svae-eval", "files": sorted({Path(f).name for f in files})}, out / MANIFEST)
 
+# %% ../nbs/08_evaluate.ipynb #a90ac580
 def check_output_dir(out: Path, overwrite: bool) -> list[Path]:
     "Refuse, before any work, an unwritable `out` or earlier results in it (unless `overwrite`); returns those."
     if out.exists() and not out.is_dir():
@@ -433,17 +448,26 @@ def check_output_dir(out: Path, overwrite: bool) -> list[Path]:
                               "pass --overwrite to replace them, or choose another --output-dir")
     return earlier
 
+# %% ../nbs/08_evaluate.ipynb #4bbb7599
+def _add_scoring_options(p: argparse.ArgumentParser) -> None:
+    "The options of `svae-eval` that say how to score."
+    p.add_argument("--sample", action="store_true",
+                   help="decode a random draw from the posterior instead of its mean")
+    p.add_argument("--seed", type=int, default=0, help="seed of the --sample draws")
+    p.add_argument("--eof-k", type=int, nargs="*", default=[],
+                   help="extra EOF truncations to score (the model's latent size is always scored)")
+    p.add_argument("--climatology-window", type=int, default=61,
+                   help="days in the triangular window of the built-in climatology for ACC (odd; WeatherBench2: 61)")
+    p.add_argument("--climatology-path", default=None,
+                   help="a WeatherBench2-layout climatology store (hour, dayofyear, latitude, longitude) for ACC "
+                        "(default: fitted on the training period)")
 
-def write_manifest(out: Path, files) -> None:
-    "Record which files this evaluation wrote."
-    atomic_write_json({"written_by": "svae-eval", "files": sorted({Path(f).name for f in files})}, out / MANIFEST)
-
-# %% ../nbs/08_evaluate.ipynb #e67a77bc
+# %% ../nbs/08_evaluate.ipynb #d21293fd
 def build_parser() -> argparse.ArgumentParser:
+    "The argument parser of `svae-eval`."
     p = argparse.ArgumentParser(
         prog="svae-eval", description="Reconstruct held-out weather fields with a trained model and score them "
         "(WeatherBench2-style metrics) next to an EOF baseline of the same latent size.")
-    onoff = argparse.BooleanOptionalAction
     p.add_argument("--model-path", required=True, help="a run directory of svae-train or a .pth file in it")
     p.add_argument("--data-path", default=None,
                    help="zarr/netCDF store to evaluate on (default: the data the model was trained on)")
@@ -455,18 +479,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="must be the model's variables if given (a safety check)")
     p.add_argument("--output-dir", required=True, help="where test_results.json, detailed_metrics.json and figures go")
     p.add_argument("--overwrite", action="store_true", help="replace the files of an earlier evaluation")
-    p.add_argument("--sample", action="store_true",
-                   help="decode a random draw from the posterior instead of its mean")
-    p.add_argument("--seed", type=int, default=0, help="seed of the --sample draws")
-    p.add_argument("--eof-k", type=int, nargs="*", default=[],
-                   help="extra EOF truncations to score (the model's latent size is always scored)")
-    p.add_argument("--climatology-window", type=int, default=61,
-                   help="days in the triangular window of the built-in climatology for ACC (odd; WeatherBench2: 61)")
-    p.add_argument("--climatology-path", default=None,
-                   help="a WeatherBench2-layout climatology store (hour, dayofyear, latitude, longitude) for ACC "
-                        "(default: fitted on the training period)")
+    _add_scoring_options(p)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
+    onoff = argparse.BooleanOptionalAction
     p.add_argument("--plots", action=onoff, default=True, help="draw maps with svae_weather.maps (--no-plots: skip)")
     p.add_argument("--progress", action=onoff, default=True, help="show a progress bar over batches")
     return p
@@ -482,7 +498,7 @@ def check_args(args) -> None:
     if any(k < 1 for k in args.eof_k):
         raise EvaluationError(f"--eof-k values must be positive; got {args.eof_k}")
 
-# %% ../nbs/08_evaluate.ipynb #c1b71bbf
+# %% ../nbs/08_evaluate.ipynb #d0334d36
 def write_results(out: Path, earlier, doc: dict, evaluation: dict, test_da) -> None:
     "Replace the earlier evaluation's files (if any) by this one's results, listed in the manifest first."
     out.mkdir(parents=True, exist_ok=True)
@@ -492,7 +508,7 @@ def write_results(out: Path, earlier, doc: dict, evaluation: dict, test_da) -> N
     atomic_write_json(doc, out / "test_results.json")
     atomic_write_json(detailed_document(evaluation, test_da), out / "detailed_metrics.json")
 
-
+# %% ../nbs/08_evaluate.ipynb #50385364
 def report(doc: dict, evaluation: dict, out: Path) -> None:
     "The table on stdout; a warning on stderr when ACC is missing for some fields."
     acc_missing = int(np.isnan(evaluation["model"].per_sample()["physical"]["acc"]).any(axis=1).sum())

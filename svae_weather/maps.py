@@ -136,42 +136,48 @@ def format_date(time) -> str:
     return pd.to_datetime(np.atleast_1d(np.asarray(time)))[0].strftime("%Y-%m-%d %H:%M UTC")
 
 # %% ../nbs/09_maps.ipynb #2bfb3b3e
+def _pick_channel(da: xr.DataArray, channel=0):
+    "`(da at channel, name, units)`: `channel` is an index or a channel name; `da` without a channel axis is kept."
+    if "channel" not in da.dims:
+        return da, da.name, _units_of(da, 0)
+    names = [str(c) for c in da["channel"].values] if "channel" in da.coords else None
+    if isinstance(channel, str):
+        if names is None or channel not in names:
+            raise ValueError(f"channel={channel!r} not found; valid channels: {names}")
+        index = names.index(channel)
+    else:
+        index = int(channel)
+        if not -da.sizes["channel"] <= index < da.sizes["channel"]:
+            raise ValueError(f"channel={channel!r} out of range for {da.sizes['channel']} channel(s) {names}")
+        index %= da.sizes["channel"]
+    return da.isel(channel=index), (names[index] if names else da.name), _units_of(da, index)
+
+# %% ../nbs/09_maps.ipynb #fcac56c6
+def _pick_time(da: xr.DataArray, time=None) -> xr.DataArray:
+    "`da` at `time`: an index (int), a date (str / datetime64), or None when `da` has at most one time step."
+    if "time" not in da.dims:
+        return da
+    if time is None:
+        if da.sizes["time"] != 1:
+            raise ValueError(f"da has {da.sizes['time']} time steps; pass time= (an index or a date)")
+        return da.isel(time=0)
+    if isinstance(time, (int, np.integer)):
+        if not -da.sizes["time"] <= time < da.sizes["time"]:
+            raise ValueError(f"time index {time} out of range for {da.sizes['time']} time steps")
+        return da.isel(time=int(time))
+    stamp = np.datetime64(pd.Timestamp(time))
+    if stamp not in set(da["time"].values):
+        raise ValueError(f"time={time!r} is not in the data ({format_date(da['time'].values[0])} to "
+                         f"{format_date(da['time'].values[-1])}); pass one of its time stamps")
+    return da.sel(time=stamp)
+
+# %% ../nbs/09_maps.ipynb #8068ae5a
 def select_map(da: xr.DataArray, time=None, channel=0) -> xr.DataArray:
     """One `(latitude, longitude)` map from `da`: `time` is an index (int), a date (str / datetime64), or None
     when `da` has no time axis left; `channel` is an index or a channel name. Keeps the name and units."""
     _check_grid(da)
-    units, name = None, da.name
-    if "channel" in da.dims:
-        names = [str(c) for c in da["channel"].values] if "channel" in da.coords else None
-        if isinstance(channel, str):
-            if names is None or channel not in names:
-                raise ValueError(f"channel={channel!r} not found; valid channels: {names}")
-            index = names.index(channel)
-        else:
-            index = int(channel)
-            if not -da.sizes["channel"] <= index < da.sizes["channel"]:
-                raise ValueError(f"channel={channel!r} out of range for {da.sizes['channel']} channel(s) {names}")
-            index %= da.sizes["channel"]
-        units = _units_of(da, index)
-        name = names[index] if names else name
-        da = da.isel(channel=index)
-    else:
-        units = _units_of(da, 0)
-    if "time" in da.dims:
-        if time is None:
-            if da.sizes["time"] != 1:
-                raise ValueError(f"da has {da.sizes['time']} time steps; pass time= (an index or a date)")
-            da = da.isel(time=0)
-        elif isinstance(time, (int, np.integer)):
-            if not -da.sizes["time"] <= time < da.sizes["time"]:
-                raise ValueError(f"time index {time} out of range for {da.sizes['time']} time steps")
-            da = da.isel(time=int(time))
-        else:
-            stamp = np.datetime64(pd.Timestamp(time))
-            if stamp not in set(da["time"].values):
-                raise ValueError(f"time={time!r} is not in the data ({format_date(da['time'].values[0])} to "
-                                 f"{format_date(da['time'].values[-1])}); pass one of its time stamps")
-            da = da.sel(time=stamp)
+    da, name, units = _pick_channel(da, channel)
+    da = _pick_time(da, time)
     extra = set(da.dims) - {"latitude", "longitude"}
     if extra:
         raise ValueError(f"select_map needs a single map; dims {sorted(extra)} are left over")
@@ -222,6 +228,12 @@ def weighted_rmse_map(truth: xr.DataArray, pred: xr.DataArray) -> float:
     return float(weighted_rmse(np.asarray(pred.values)[None], np.asarray(truth.values)[None], weights))
 
 # %% ../nbs/09_maps.ipynb #f68bb9ca
+def _reconstruction_title(t_map, r_map):
+    when = format_date(t_map["time"].values) if "time" in t_map.coords else ""
+    units = t_map.attrs.get("units", "")
+    return f"{t_map.name} {when}   weighted RMSE {weighted_rmse_map(t_map, r_map):.3g} {units}".strip()
+
+# %% ../nbs/09_maps.ipynb #2ac85336
 def plot_reconstruction(truth: xr.DataArray, recon: xr.DataArray, time=None, channel=0, projection="robinson",
                         cmap="RdYlBu_r", error_cmap="RdBu_r", vmin=None, vmax=None, error_max=None,
                         figsize=(16, 3.8)):
@@ -247,13 +259,7 @@ def plot_reconstruction(truth: xr.DataArray, recon: xr.DataArray, time=None, cha
     fig.suptitle(_reconstruction_title(t_map, r_map))
     return fig
 
-
-def _reconstruction_title(t_map, r_map):
-    when = format_date(t_map["time"].values) if "time" in t_map.coords else ""
-    units = t_map.attrs.get("units", "")
-    return f"{t_map.name} {when}   weighted RMSE {weighted_rmse_map(t_map, r_map):.3g} {units}".strip()
-
-
+# %% ../nbs/09_maps.ipynb #024353e0
 def map_meshes(fig) -> list:
     "The field meshes of a figure drawn by this module, one per map, in drawing order."
     from cartopy.mpl.geocollection import GeoQuadMesh
@@ -272,20 +278,6 @@ def _period(da):
     t = pd.to_datetime(np.atleast_1d(da["time"].values))
     return f"{t[0]:%Y-%m-%d} to {t[-1]:%Y-%m-%d} ({len(t)} times)"
 
-
-def _first_channel(da, channel):
-    "Select `channel` (index or name) if `da` has a channel axis; keep the name and units."
-    if "channel" not in da.dims:
-        return da, da.name, _units_of(da, 0)
-    names = [str(c) for c in da["channel"].values] if "channel" in da.coords else [da.name] * da.sizes["channel"]
-    if isinstance(channel, str):
-        if channel not in names:
-            raise ValueError(f"channel={channel!r} not found; valid channels: {names}")
-        channel = names.index(channel)
-    if not -len(names) <= int(channel) < len(names):
-        raise ValueError(f"channel={channel!r} out of range for channels {names}")
-    return da.isel(channel=int(channel)), names[int(channel)], _units_of(da, int(channel) % len(names))
-
 # %% ../nbs/09_maps.ipynb #ddb950f8
 def mean_absolute_error_map(truth: xr.DataArray, recon: xr.DataArray) -> xr.DataArray:
     "Time-mean absolute error at every grid point (any other dims, e.g. channel, kept)."
@@ -303,7 +295,7 @@ def rmse_by_latitude(truth: xr.DataArray, recon: xr.DataArray) -> xr.DataArray:
 def plot_error_map(truth, recon, channel=0, projection="robinson", cmap="magma_r", figsize=(7, 4)):
     "Map of the time-mean absolute error of one channel over the period in `truth`. Returns the figure."
     mae = mean_absolute_error_map(truth, recon)
-    mae, name, units = _first_channel(mae, channel)
+    mae, name, units = _pick_channel(mae, channel)
     mae = mae.rename(f"mean |error| in {name}")
     mae.attrs = {"units": units} if units else {}
     mae = mae.drop_vars([c for c in mae.coords if c not in ("latitude", "longitude")])
@@ -314,7 +306,7 @@ def plot_error_map(truth, recon, channel=0, projection="robinson", cmap="magma_r
 # %% ../nbs/09_maps.ipynb #1059bc57
 def plot_rmse_by_latitude(truth, recon, channel=0, figsize=(4.5, 5)):
     "RMSE by latitude band (latitude on the vertical axis, north up). Returns the figure."
-    rmse, name, units = _first_channel(rmse_by_latitude(truth, recon), channel)
+    rmse, name, units = _pick_channel(rmse_by_latitude(truth, recon), channel)
     rmse = rmse.load()
     fig = new_figure(figsize=figsize, layout="constrained")
     ax = fig.add_subplot()
@@ -429,7 +421,7 @@ def _broadcast_t(t, ndim):
     "t as a scalar, or (T, 1, ..., 1) so that a 1-D t puts the steps on a new leading axis."
     return t if t.ndim == 0 else t.reshape((-1,) + (1,) * ndim)
 
-
+# %% ../nbs/09_maps.ipynb #06d5ae8f
 def _orthogonal_unit(a: torch.Tensor, dim: int) -> torch.Tensor:
     "A unit vector orthogonal to each unit vector `a` along `dim`, chosen deterministically."
     k = a.abs().argmin(dim=dim, keepdim=True)  # the axis a is least aligned with
@@ -497,6 +489,20 @@ def _model_input(model, x):
     x = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x).to(device=p.device, dtype=p.dtype)
     return x[None] if x.ndim == 3 else x
 
+# %% ../nbs/09_maps.ipynb #4f577d13
+from contextlib import contextmanager
+
+
+@contextmanager
+def _eval_mode(model):
+    "Run a block with `model` in eval mode and hand it back in the mode it was in."
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
+
 # %% ../nbs/09_maps.ipynb #ca7db693
 def latent_walk(model, x0, x1, steps: int = 8, batch_size: int = 16) -> LatentWalk:
     """Encode `x0` and `x1` (each (C, H, W) or (1, C, H, W), normalised like the training data) with the
@@ -507,16 +513,11 @@ def latent_walk(model, x0, x1, steps: int = 8, batch_size: int = 16) -> LatentWa
     x0, x1 = _model_input(model, x0), _model_input(model, x1)
     if x0.shape[0] != 1 or x1.shape[0] != 1:
         raise ValueError(f"x0 and x1 must each be one field, got shapes {tuple(x0.shape)} and {tuple(x1.shape)}")
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            (z0, method), (z1, _) = posterior_mean_map(model, x0), posterior_mean_map(model, x1)
-            t = torch.linspace(0, 1, steps, dtype=torch.float64)
-            z = slerp(z0[0], z1[0], t, dim=0) if method == "slerp" else lerp(z0[0], z1[0], t)
-            x = torch.cat([model.decode(chunk) for chunk in z.split(batch_size)])
-    finally:
-        model.train(was_training)
+    with torch.no_grad(), _eval_mode(model):
+        (z0, method), (z1, _) = posterior_mean_map(model, x0), posterior_mean_map(model, x1)
+        t = torch.linspace(0, 1, steps, dtype=torch.float64)
+        z = slerp(z0[0], z1[0], t, dim=0) if method == "slerp" else lerp(z0[0], z1[0], t)
+        x = torch.cat([model.decode(chunk) for chunk in z.split(batch_size)])
     return LatentWalk(t.numpy(), z.cpu(), x.cpu(), method)
 
 # %% ../nbs/09_maps.ipynb #e5fb6d8e
@@ -578,7 +579,7 @@ def _check_new(path: Path, overwrite: bool) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
 
-
+# %% ../nbs/09_maps.ipynb #5de7b3f0
 def _walk_step(walk, k, channel):
     return select_map(walk.isel(t=k), channel=channel)
 
@@ -590,7 +591,7 @@ def _walk_title(walk, k):
 
 
 def _walk_limits(walk, channel):
-    values = _first_channel(walk, channel)[0]
+    values = _pick_channel(walk, channel)[0]
     return float(values.min()), float(values.max())
 
 # %% ../nbs/09_maps.ipynb #d0cff42b
@@ -640,20 +641,6 @@ def save_walk_gif(walk: xr.DataArray, path, channel=0, fps: float = 3, dpi: int 
             writer.grab_frame()
     return path
 
-# %% ../nbs/09_maps.ipynb #4f577d13
-from contextlib import contextmanager
-
-
-@contextmanager
-def _eval_mode(model):
-    "Run a block with `model` in eval mode and hand it back in the mode it was in."
-    was_training = model.training
-    model.eval()
-    try:
-        yield model
-    finally:
-        model.train(was_training)
-
 # %% ../nbs/09_maps.ipynb #da2cb821
 def figure_png(fig, dpi: int) -> bytes:
     "The figure as PNG bytes: exactly `figsize` × `dpi` pixels (no tight crop), so its size on screen is known."
@@ -669,25 +656,34 @@ def image_widget(fig, dpi: int):
     return widgets.Image(value=figure_png(fig, dpi), format="png",
                          layout=widgets.Layout(width=f"{width}px", height="auto", max_width="100%"))
 
+# %% ../nbs/09_maps.ipynb #2e2fb5b7
+def _fixed_scales(truth: xr.DataArray, recon: xr.DataArray, channel=0) -> tuple[tuple[float, float], float]:
+    "`((vmin, vmax), error_max)` of one channel over the whole period: the shared range and the error's 99.5th percentile."
+    t_all, r_all = _pick_channel(truth, channel)[0], _pick_channel(recon, channel)[0]
+    limits = (float(min(t_all.min(), r_all.min())), float(max(t_all.max(), r_all.max())))
+    return limits, float(np.percentile(np.abs(r_all - t_all), 99.5)) or 1.0
+
+# %% ../nbs/09_maps.ipynb #b80f8b07
+def _date_slider(times):
+    "An `ipywidgets.SelectionSlider` over `times` showing dates; its value is the index of the time step."
+    import ipywidgets as widgets
+    return widgets.SelectionSlider(options=[(format_date(t), i) for i, t in enumerate(times)], value=0,
+                                   description="date", continuous_update=False, layout=widgets.Layout(width="95%"))
+
 # %% ../nbs/09_maps.ipynb #d98035b4
 class DateExplorer:
     """A slider over the dates of `truth` / `recon` (`(time, channel, latitude, longitude)`, physical units)
-    showing truth, reconstruction and error on colour scales fixed over the whole period (the error's
-    at the 99.5th percentile of its size, so that one outlier does not wash out every other day)."""
+    showing truth, reconstruction and error on colour scales fixed over the whole period (`_fixed_scales`)."""
 
     def __init__(self, truth: xr.DataArray, recon: xr.DataArray, channel=0, projection="robinson", dpi: int = 72):
         import ipywidgets as widgets
         _check_pair(truth, recon)
         self.truth, self.recon, self.channel, self.dpi, self.projection = truth, recon, channel, dpi, projection
-        t_all, r_all = _first_channel(truth, channel)[0], _first_channel(recon, channel)[0]
-        self.limits = (float(min(t_all.min(), r_all.min())), float(max(t_all.max(), r_all.max())))
-        self.error_max = float(np.percentile(np.abs(r_all - t_all), 99.5)) or 1.0  # a rare outlier would wash out the rest
+        self.limits, self.error_max = _fixed_scales(truth, recon, channel)
         self.figure = plot_reconstruction(truth, recon, 0, channel, projection, vmin=self.limits[0],
                                           vmax=self.limits[1], error_max=self.error_max, figsize=(13, 3.2))
         self.meshes = map_meshes(self.figure)
-        self.date_slider = widgets.SelectionSlider(
-            options=[(format_date(t), i) for i, t in enumerate(truth["time"].values)], value=0,
-            description="date", continuous_update=False, layout=widgets.Layout(width="95%"))
+        self.date_slider = _date_slider(truth["time"].values)
         self.image = image_widget(self.figure, dpi)
         self.date_slider.observe(lambda change: self.show_date(change["new"]), names="value")
         self.widget = widgets.VBox([self.date_slider, self.image])
@@ -708,6 +704,27 @@ class DateExplorer:
     def _repr_mimebundle_(self, **kwargs):
         return {**self.widget._repr_mimebundle_(**kwargs), "text/plain": repr(self)}
 
+# %% ../nbs/09_maps.ipynb #96619a7f
+def _walk_ends(model, truth: xr.DataArray, dates, normalizer=None):
+    "`(z0, z1, method, dates)`: the posterior-mode latent maps of `truth` at two `dates`, and how to walk between them."
+    ends = truth.transpose("time", "channel", "latitude", "longitude").isel(time=[_time_index(truth, d) for d in dates])
+    x = np.asarray(ends.values, dtype=np.float32)
+    x = np.asarray(normalizer.normalize(x), dtype=np.float32) if normalizer is not None else x
+    with torch.no_grad(), _eval_mode(model):
+        z, method = posterior_mean_map(model, _model_input(model, x))
+    return z[:1], z[1:], method, tuple(format_date(t) for t in ends["time"].values)
+
+# %% ../nbs/09_maps.ipynb #3004dc49
+def _walk_map(model, z0, z1, method: str, t: float, template: xr.DataArray, channel=0, normalizer=None) -> xr.DataArray:
+    "The map at `t` on the walk from latent map `z0` to `z1` (`method`: slerp or lerp), labelled like `template`."
+    interpolate = slerp if method == "slerp" else lerp
+    with torch.no_grad(), _eval_mode(model):
+        x = model.decode(interpolate(z0, z1, float(t))).cpu().numpy()
+    x = np.asarray(normalizer.denormalize(x)) if normalizer is not None else x
+    template = template.transpose("time", "channel", "latitude", "longitude").isel(time=[0])
+    decoded = template.copy(data=x.astype(template.dtype)).isel(time=0).drop_vars("time")
+    return select_map(decoded, channel=channel)
+
 # %% ../nbs/09_maps.ipynb #5fb2b63b
 class MapExplorer(DateExplorer):
     """`DateExplorer` plus, with a `model`, a slider over t of the latent walk between `walk_dates` (default
@@ -716,27 +733,18 @@ class MapExplorer(DateExplorer):
 
     def __init__(self, truth: xr.DataArray, recon: xr.DataArray, channel=0, model=None, normalizer=None,
                  walk_dates=None, projection="robinson", dpi: int = 72):
+        import ipywidgets as widgets
         super().__init__(truth, recon, channel, projection, dpi)
         self.model, self.normalizer, self.t_slider = model, normalizer, None
-        if model is not None:
-            self._add_walk(walk_dates or pick_walk_dates(truth))
-
-    def _add_walk(self, dates):
-        import ipywidgets as widgets
-        ends = self.truth.transpose("time", "channel", "latitude", "longitude").isel(
-            time=[_time_index(self.truth, d) for d in dates])
-        x = np.asarray(ends.values, dtype=np.float32)
-        x = np.asarray(self.normalizer.normalize(x), dtype=np.float32) if self.normalizer is not None else x
-        with torch.no_grad(), _eval_mode(self.model):
-            z, self.walk_method = posterior_mean_map(self.model, _model_input(self.model, x))
-        self.z0, self.z1 = z[:1], z[1:]
-        self.walk_dates = tuple(format_date(t) for t in ends["time"].values)
-        ax, self.walk_mesh = plot_field(self._decoded_map(0.0), projection=self.projection, vmin=self.limits[0],
+        if model is None:
+            return
+        self.z0, self.z1, self.walk_method, self.walk_dates = _walk_ends(
+            model, truth, walk_dates or pick_walk_dates(truth), normalizer)
+        ax, self.walk_mesh = plot_field(self._decoded_map(0.0), projection=projection, vmin=self.limits[0],
                                         vmax=self.limits[1], title=self._walk_title(0.0), figsize=(8, 4.5))
-        self.walk_figure = ax.figure
+        self.walk_figure, self.walk_image = ax.figure, image_widget(ax.figure, dpi)
         self.t_slider = widgets.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.05, description="t",
                                             continuous_update=False, layout=widgets.Layout(width="60%"))
-        self.walk_image = image_widget(self.walk_figure, self.dpi)
         self.t_slider.observe(lambda change: self.show_t(change["new"]), names="value")
         self.widget.children += (widgets.HTML(f"<b>latent walk ({self.walk_method})</b> from {self.walk_dates[0]} "
                                               f"to {self.walk_dates[1]}"), self.t_slider, self.walk_image)
@@ -745,14 +753,7 @@ class MapExplorer(DateExplorer):
         return f"t = {t:.2f} between {self.walk_dates[0]} and {self.walk_dates[1]}"
 
     def _decoded_map(self, t: float) -> xr.DataArray:
-        interpolate = slerp if self.walk_method == "slerp" else lerp
-        with torch.no_grad(), _eval_mode(self.model):
-            x = self.model.decode(interpolate(self.z0, self.z1, float(t))).cpu().numpy()
-        if self.normalizer is not None:
-            x = np.asarray(self.normalizer.denormalize(x))
-        template = self.truth.transpose("time", "channel", "latitude", "longitude").isel(time=[0])
-        decoded = template.copy(data=x.astype(template.dtype)).isel(time=0).drop_vars("time")
-        return select_map(decoded, channel=self.channel)
+        return _walk_map(self.model, self.z0, self.z1, self.walk_method, t, self.truth, self.channel, self.normalizer)
 
     def show_t(self, t: float):
         "Show the decoded latent walk at `t` in [0, 1] (what the t slider calls)."
@@ -766,7 +767,40 @@ class MapExplorer(DateExplorer):
 def _file_stamp(time) -> str:
     return pd.to_datetime(np.atleast_1d(np.asarray(time)))[0].strftime("%Y-%m-%dT%H")
 
+# %% ../nbs/09_maps.ipynb #b59c123c
+def _eval_plan(truth_da: xr.DataArray, dates=None, n_dates: int = 3, history_path=None, with_walk=False) -> dict:
+    "`{file name: (kind, argument)}` of the figures `write_eval_figures` draws."
+    n_time = truth_da.sizes["time"]
+    if dates is None:
+        indices = sorted(set(np.linspace(0, n_time - 1, max(1, min(n_dates, n_time))).round().astype(int).tolist()))
+    else:
+        indices = [_time_index(truth_da, d) for d in dates]
+    plan = {f"reconstruction_{_file_stamp(truth_da['time'].values[i])}.png": ("reconstruction", i) for i in indices}
+    plan["error_map.png"] = ("error_map", None)
+    plan["rmse_by_latitude.png"] = ("rmse_by_latitude", None)
+    if history_path is not None:
+        history_file = Path(history_path)
+        history_file = history_file / "train_history.json" if history_file.is_dir() else history_file
+        if history_file.exists():
+            plan["training_curves.png"] = ("training_curves", history_file)
+        else:
+            warnings.warn(f"no training history at {history_file}; training_curves.png not written")
+    if with_walk:
+        plan["latent_walk.gif"] = ("latent_walk", None)
+    return plan
 
+# %% ../nbs/09_maps.ipynb #3b31cdd6
+def _eval_figure(kind: str, arg, truth_da, recon_da, channel=0, projection="robinson"):
+    "The figure of one entry `(kind, arg)` of an evaluation plan, all kinds but the latent walk."
+    if kind == "reconstruction":
+        return plot_reconstruction(truth_da, recon_da, arg, channel, projection)
+    if kind == "error_map":
+        return plot_error_map(truth_da, recon_da, channel, projection)
+    if kind == "rmse_by_latitude":
+        return plot_rmse_by_latitude(truth_da, recon_da, channel)
+    return plot_training_curves(arg)
+
+# %% ../nbs/09_maps.ipynb #5ad38d7a
 def write_eval_figures(output_dir, truth_da: xr.DataArray, recon_da: xr.DataArray, history_path=None, model=None,
                        normalizer=None, dates=None, n_dates: int = 3, walk_dates=None, walk_steps: int = 8,
                        channel=0, projection="robinson", dpi: int = 100, overwrite: bool = False) -> dict:
@@ -783,44 +817,17 @@ def write_eval_figures(output_dir, truth_da: xr.DataArray, recon_da: xr.DataArra
     if "time" not in truth_da.dims or truth_da.sizes["time"] == 0:
         raise ValueError("truth_da needs a non-empty time axis (time, channel, latitude, longitude)")
     out = Path(output_dir)
-    n_time = truth_da.sizes["time"]
-    if dates is None:
-        indices = sorted(set(np.linspace(0, n_time - 1, max(1, min(n_dates, n_time))).round().astype(int).tolist()))
-    else:
-        indices = [_time_index(truth_da, d) for d in dates]
-    plan = {f"reconstruction_{_file_stamp(truth_da['time'].values[i])}.png": ("reconstruction", i) for i in indices}
-    plan["error_map.png"] = ("error_map", None)
-    plan["rmse_by_latitude.png"] = ("rmse_by_latitude", None)
-    if history_path is not None:
-        history_file = Path(history_path)
-        history_file = history_file / "train_history.json" if history_file.is_dir() else history_file
-        if history_file.exists():
-            plan["training_curves.png"] = ("training_curves", history_file)
-        else:
-            warnings.warn(f"no training history at {history_file}; training_curves.png not written")
-    if model is not None:
-        plan["latent_walk.gif"] = ("latent_walk", None)
+    plan = _eval_plan(truth_da, dates, n_dates, history_path, with_walk=model is not None)
     clashes = [name for name in plan if (out / name).exists()]
     if clashes and not overwrite:
         raise FileExistsError(f"{out} already holds {clashes}; pass overwrite=True (svae-eval --overwrite) to "
                               "replace them, or choose another output directory")
     out.mkdir(parents=True, exist_ok=True)
-    written = {}
     for name, (kind, arg) in plan.items():
-        path = out / name
-        if kind == "reconstruction":
-            fig = plot_reconstruction(truth_da, recon_da, arg, channel, projection)
-        elif kind == "error_map":
-            fig = plot_error_map(truth_da, recon_da, channel, projection)
-        elif kind == "rmse_by_latitude":
-            fig = plot_rmse_by_latitude(truth_da, recon_da, channel)
-        elif kind == "training_curves":
-            fig = plot_training_curves(arg)
-        else:
+        if kind == "latent_walk":
             walk = walk_between_dates(model, truth_da, *(walk_dates or (None, None)), normalizer=normalizer,
                                       steps=walk_steps)
-            written[name] = save_walk_gif(walk, path, channel, projection=projection, overwrite=True)
-            continue
-        fig.savefig(path, dpi=dpi)
-        written[name] = path
-    return written
+            save_walk_gif(walk, out / name, channel, projection=projection, overwrite=True)
+        else:
+            _eval_figure(kind, arg, truth_da, recon_da, channel, projection).savefig(out / name, dpi=dpi)
+    return {name: out / name for name in plan}

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['MetricsError', 'spatial_mean', 'sample_scores', 'rmse', 'mae', 'bias', 'max_abs_error', 'acc', 'window_weights',
            'circular_window_sum', 'fit_climatology', 'nearest_hours', 'climatology_at', 'ssim', 'summarize_samples',
-           'Scorer']
+           'channel_summary', 'weighted_and_unweighted_scores', 'ScoreCollector', 'batch_climatology', 'Scorer']
 
 # %% ../nbs/06_metrics.ipynb #51c7abe1
 import numpy as np
@@ -16,7 +16,7 @@ import xarray as xr
 
 from .data import latitude_weights
 
-# %% ../nbs/06_metrics.ipynb #c3046249
+# %% ../nbs/06_metrics.ipynb #3121faca
 class MetricsError(ValueError):
     "Bad input to a metric: the message says what was wrong and what is expected."
 
@@ -32,15 +32,17 @@ def _as_numpy(x, name="array") -> np.ndarray:
         raise MetricsError(f"{name} must have at least (latitude, longitude) axes; got shape {x.shape}")
     return x
 
-
+# %% ../nbs/06_metrics.ipynb #b7862e34
 def _check_pair(prediction, truth):
+    "Both as float64 numpy arrays, refused unless their shapes match."
     pred, true = _as_numpy(prediction, "prediction"), _as_numpy(truth, "truth")
     if pred.shape != true.shape:
         raise MetricsError(f"prediction has shape {pred.shape} but truth has shape {true.shape}; they must match")
     return pred, true
 
-# %% ../nbs/06_metrics.ipynb #c083f052
+# %% ../nbs/06_metrics.ipynb #952bd4e1
 def _check_weights(lat_weights, n_lat: int) -> np.ndarray:
+    "`lat_weights` as float64, refused unless it holds one finite, non-negative weight per latitude, not all zero."
     w = np.asarray(lat_weights, dtype=np.float64)
     if w.shape != (n_lat,):
         raise MetricsError(f"lat_weights must be 1-D with one weight per latitude ({n_lat}); got shape {w.shape}")
@@ -48,7 +50,7 @@ def _check_weights(lat_weights, n_lat: int) -> np.ndarray:
         raise MetricsError("lat_weights must be finite, non-negative and not all zero")
     return w
 
-
+# %% ../nbs/06_metrics.ipynb #06c37b98
 def spatial_mean(field, lat_weights=None) -> np.ndarray:
     "Mean over the last two axes (latitude, longitude) of `field`, weighted by `lat_weights` over latitude."
     field = _as_numpy(field, "field")
@@ -83,12 +85,12 @@ def sample_scores(prediction, truth, lat_weights=None, climatology=None) -> dict
                 spatial_mean(fa**2, lat_weights) * spatial_mean(oa**2, lat_weights))
     return scores
 
-# %% ../nbs/06_metrics.ipynb #6f2d33cd
+# %% ../nbs/06_metrics.ipynb #cb39e9be
 def rmse(prediction, truth, lat_weights=None) -> np.ndarray:
     "Root of the time-mean of the (weighted) spatial-mean squared error: WeatherBench2's RMSE."
     return np.sqrt(sample_scores(prediction, truth, lat_weights)["mse"].mean(0))
 
-
+# %% ../nbs/06_metrics.ipynb #1e1b27a1
 def mae(prediction, truth, lat_weights=None) -> np.ndarray:
     "Time-mean of the (weighted) spatial-mean absolute error."
     return sample_scores(prediction, truth, lat_weights)["mae"].mean(0)
@@ -103,7 +105,7 @@ def max_abs_error(prediction, truth) -> np.ndarray:
     "The largest absolute error anywhere, at any time."
     return sample_scores(prediction, truth)["max_abs_error"].max(0)
 
-
+# %% ../nbs/06_metrics.ipynb #a3a7a5a8
 def acc(prediction, truth, climatology, lat_weights=None) -> np.ndarray:
     "Time-mean of the per-time anomaly correlation against `climatology` (same shape as the data)."
     return sample_scores(prediction, truth, lat_weights, climatology)["acc"].mean(0)
@@ -200,13 +202,23 @@ def climatology_at(climatology: xr.DataArray, times, missing: str = "raise", hou
                            "period or use a wider window_days")
     return values
 
-# %% ../nbs/06_metrics.ipynb #eca11095
+# %% ../nbs/06_metrics.ipynb #77d85582
 def _gaussian_window(size: int, sigma: float) -> torch.Tensor:
+    "A 1-D Gaussian of `size` points and width `sigma` (in points), scaled to sum to 1, in float64."
     offsets = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
     g = torch.exp(-offsets**2 / (2 * sigma**2))
     return g / g.sum()
 
+# %% ../nbs/06_metrics.ipynb #431c4333
+def _blur(t: torch.Tensor, g: torch.Tensor, periodic_longitude: bool = True) -> torch.Tensor:
+    "Separable blur of `t` (n, 1, lat, lon) by the 1-D window `g`: wrapped in longitude, valid rows in latitude."
+    half = len(g) // 2
+    if periodic_longitude:
+        t = F.pad(t, (half, half, 0, 0), mode="circular")
+    t = F.conv2d(t, g.view(1, 1, -1, 1))
+    return F.conv2d(t, g.view(1, 1, 1, -1))
 
+# %% ../nbs/06_metrics.ipynb #f1978e47
 def ssim(prediction, truth, data_range: float = 2.0, window_size: int = 11, sigma: float = 1.5,
          periodic_longitude: bool = True) -> np.ndarray:
     "Mean SSIM of each (sample, channel) field over (latitude, longitude): an array shaped like the leading axes."
@@ -215,14 +227,7 @@ def ssim(prediction, truth, data_range: float = 2.0, window_size: int = 11, sigm
     if window_size % 2 != 1 or window_size > n_lat or (not periodic_longitude and window_size > n_lon):
         raise MetricsError(f"window_size must be odd and fit in the grid {n_lat}x{n_lon}; got {window_size}")
     g = _gaussian_window(window_size, sigma)
-    half = window_size // 2
-
-    def blur(t):
-        if periodic_longitude:
-            t = F.pad(t, (half, half, 0, 0), mode="circular")
-        t = F.conv2d(t, g.view(1, 1, -1, 1))
-        return F.conv2d(t, g.view(1, 1, 1, -1))
-
+    blur = lambda t: _blur(t, g, periodic_longitude)
     x = torch.from_numpy(pred).reshape(-1, 1, n_lat, n_lon)
     y = torch.from_numpy(true).reshape(-1, 1, n_lat, n_lon)
     mu_x, mu_y = blur(x), blur(y)
@@ -251,51 +256,37 @@ def summarize_samples(samples: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             out[name] = samples[name].mean(0)
     return out
 
-# %% ../nbs/06_metrics.ipynb #a670a9ff
-class Scorer:
-    """Accumulate per-sample scores of predictions against truth, batch by batch.
+# %% ../nbs/06_metrics.ipynb #e2d964f3
+def channel_summary(samples: dict[str, np.ndarray], channels, units=None) -> dict[str, dict]:
+    "{channel: {score: float}} from per-sample arrays (samples, channels), with each channel's `units` if given."
+    reduced = summarize_samples(samples)
+    out = {}
+    for c, channel in enumerate(channels):
+        out[channel] = {k: float(v[c]) for k, v in reduced.items()}
+        if units is not None and units[c] is not None:
+            out[channel]["units"] = units[c]
+    return out
 
-    Arrays are shaped (batch, channel, latitude, longitude) in physical units. `normalizer` (anything with a
-    `.normalize` method, such as `svae_weather.data.Normalizer`) adds the normalised-space scores and SSIM;
-    `climatology` (from `fit_climatology` or a WeatherBench2 store) adds ACC and then `update` needs the batch's
-    `times`; `climatology_hours="nearest"` looks hours it lacks up at the nearest one (see `climatology_at`)."""
+# %% ../nbs/06_metrics.ipynb #64aee2cf
+def weighted_and_unweighted_scores(prediction, truth, lat_weights, climatology=None) -> dict[str, np.ndarray]:
+    "`sample_scores` weighted by `lat_weights` (with ACC given a `climatology`), plus unweighted_mse and unweighted_mae."
+    scores = sample_scores(prediction, truth, lat_weights, climatology)
+    plain = sample_scores(prediction, truth)
+    scores.update({"unweighted_" + k: plain[k] for k in ("mse", "mae")})
+    return scores
 
-    def __init__(self, lat_weights, channels, normalizer=None, climatology=None, units=None, ssim_kwargs=None,
-                 climatology_hours: str = "exact"):
-        self.lat_weights = np.asarray(lat_weights, dtype=np.float64)
+# %% ../nbs/06_metrics.ipynb #633833dd
+class ScoreCollector:
+    "Per-sample scores of `channels`, kept batch by batch in the 'physical' and 'normalized' spaces."
+
+    def __init__(self, channels, units=None):
         self.channels = [str(c) for c in channels]
         self.units = list(units) if units is not None else [None] * len(self.channels)
-        self.normalizer, self.climatology = normalizer, climatology
-        self.ssim_kwargs = ssim_kwargs or {}
-        self.climatology_hours = climatology_hours
         self._samples = {"physical": {}, "normalized": {}}
-        self.times = []
 
     def _append(self, space, scores):
         for name, values in scores.items():
             self._samples[space].setdefault(name, []).append(values)
-
-    def update(self, prediction, truth, times=None):
-        pred, true = _check_pair(prediction, truth)
-        if pred.ndim != 4 or pred.shape[1] != len(self.channels):
-            raise MetricsError(f"expected batches shaped (batch, {len(self.channels)} channels, lat, lon); "
-                               f"got {pred.shape}")
-        clim = None
-        if self.climatology is not None:
-            if times is None:
-                raise MetricsError("a Scorer with a climatology needs the batch's times for ACC")
-            clim = climatology_at(self.climatology, times, missing="nan", hours=self.climatology_hours)  # no climatology there: ACC is NaN
-        if times is not None:
-            self.times.extend(pd.DatetimeIndex(np.asarray(times).ravel()))
-        self._append("physical", sample_scores(pred, true, self.lat_weights, clim))
-        self._append("physical", {"unweighted_" + k: v for k, v in sample_scores(pred, true).items()
-                                  if k in ("mse", "mae")})
-        if self.normalizer is not None:
-            npred, ntrue = (_as_numpy(self.normalizer.normalize(a)) for a in (pred, true))
-            self._append("normalized", sample_scores(npred, ntrue, self.lat_weights))
-            self._append("normalized", {"unweighted_" + k: v for k, v in sample_scores(npred, ntrue).items()
-                                        if k in ("mse", "mae")})
-            self._append("normalized", {"ssim": ssim(npred, ntrue, **self.ssim_kwargs)})
 
     @property
     def n_samples(self) -> int:
@@ -310,13 +301,45 @@ class Scorer:
         "{space: {channel: {score: float}}}, with the channel's units under 'physical'."
         if self.n_samples == 0:
             raise MetricsError("no samples were scored")
-        out = {}
-        for space, samples in self.per_sample().items():
-            reduced = summarize_samples(samples)
-            out[space] = {}
-            for c, channel in enumerate(self.channels):
-                entry = {k: float(v[c]) for k, v in reduced.items()}
-                if space == "physical" and self.units[c] is not None:
-                    entry["units"] = self.units[c]
-                out[space][channel] = entry
-        return out
+        return {space: channel_summary(samples, self.channels, self.units if space == "physical" else None)
+                for space, samples in self.per_sample().items()}
+
+# %% ../nbs/06_metrics.ipynb #051acd8d
+def batch_climatology(climatology, times, hours: str = "exact"):
+    "The `climatology` at a batch's `times` (NaN on days it lacks), or None without a climatology."
+    if climatology is None:
+        return None
+    if times is None:
+        raise MetricsError("a Scorer with a climatology needs the batch's times for ACC")
+    return climatology_at(climatology, times, missing="nan", hours=hours)
+
+# %% ../nbs/06_metrics.ipynb #b7445b43
+class Scorer(ScoreCollector):
+    """Accumulate per-sample scores of predictions against truth, batch by batch.
+
+    Arrays are shaped (batch, channel, latitude, longitude) in physical units. `normalizer` (anything with a
+    `.normalize` method, such as `svae_weather.data.Normalizer`) adds the normalised-space scores and SSIM;
+    `climatology` (from `fit_climatology` or a WeatherBench2 store) adds ACC and then `update` needs the batch's
+    `times`; `climatology_hours="nearest"` looks hours it lacks up at the nearest one (see `climatology_at`)."""
+
+    def __init__(self, lat_weights, channels, normalizer=None, climatology=None, units=None, ssim_kwargs=None,
+                 climatology_hours: str = "exact"):
+        super().__init__(channels, units)
+        self.lat_weights = np.asarray(lat_weights, dtype=np.float64)
+        self.normalizer, self.climatology = normalizer, climatology
+        self.ssim_kwargs, self.climatology_hours, self.times = ssim_kwargs or {}, climatology_hours, []
+
+    def update(self, prediction, truth, times=None):
+        "Score one batch; `times` (one per field) are needed with a climatology."
+        pred, true = _check_pair(prediction, truth)
+        if pred.ndim != 4 or pred.shape[1] != len(self.channels):
+            raise MetricsError(f"expected batches shaped (batch, {len(self.channels)} channels, lat, lon); "
+                               f"got {pred.shape}")
+        clim = batch_climatology(self.climatology, times, self.climatology_hours)
+        if times is not None:
+            self.times.extend(pd.DatetimeIndex(np.asarray(times).ravel()))
+        self._append("physical", weighted_and_unweighted_scores(pred, true, self.lat_weights, clim))
+        if self.normalizer is not None:
+            npred, ntrue = (_as_numpy(self.normalizer.normalize(a)) for a in (pred, true))
+            self._append("normalized", weighted_and_unweighted_scores(npred, ntrue, self.lat_weights))
+            self._append("normalized", {"ssim": ssim(npred, ntrue, **self.ssim_kwargs)})

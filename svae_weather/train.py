@@ -30,10 +30,11 @@ from .train_cli import (CHECKPOINT_FORMAT, CHECKPOINT_KIND, MODEL_KIND, OUTPUT_F
 
 # %% auto #0
 __all__ = ['DEFAULTS', 'STREAM_BLOCK_BYTES', 'STREAM_BUFFER_BLOCKS', 'HISTORY_KEYS', 'train_step', 'evaluate', 'lr_factor',
-           'run_progress', 'LRSchedule', 'NonFiniteLoss', 'run_batches', 'run_epoch', 'load_data', 'materialise',
-           'time_blocks', 'epoch_plan', 'BlockStream', 'batches_of', 'fit_in_blocks', 'stream_data', 'build_model',
-           'load_trained', 'checkpoint_state', 'save_run', 'to_device_if_fits', 'setup_run', 'make_before_step',
-           'train_epoch', 'end_epoch', 'train']
+           'run_progress', 'step_epoch_scheduler', 'LRSchedule', 'NonFiniteLoss', 'run_batches', 'run_epoch',
+           'load_data', 'materialise', 'time_blocks', 'epoch_plan', 'batches_of', 'read_blocks', 'prefetched',
+           'BlockStream', 'fit_in_blocks', 'stream_data', 'build_model', 'load_trained', 'checkpoint_state', 'save_run',
+           'to_device_if_fits', 'setup_run', 'make_before_step', 'train_epoch', 'end_epoch', 'plan_steps', 'run_epochs',
+           'train']
 
 # %% ../nbs/05_train.ipynb #f72de2f3
 DEFAULTS = dict(
@@ -99,6 +100,14 @@ def run_progress(step: int, total_steps: int, seconds: float = 0.0, budget: floa
     "Fraction of the run done: by steps, or by time when a budget of `budget` seconds ends sooner."
     return max(step / total_steps, seconds / budget if budget else 0.0)
 
+# %% ../nbs/05_train.ipynb #7095aa88
+def step_epoch_scheduler(scheduler, name: str, lr: float, train_loss: float) -> float:
+    "Step the per-epoch torch `scheduler` from the undivided rate `lr` (not a warmed-up one); returns its new rate."
+    for group in scheduler.optimizer.param_groups:
+        group["lr"] = lr
+    scheduler.step(train_loss) if name == "plateau" else scheduler.step()
+    return scheduler.optimizer.param_groups[0]["lr"]
+
 # %% ../nbs/05_train.ipynb #4ea12596
 class LRSchedule:
     "The learning rate of every optimiser step: warm-up times cosine over progress, or times a per-epoch schedule."
@@ -120,10 +129,7 @@ class LRSchedule:
 
     def end_epoch(self, train_loss: float):
         if self.epoch_scheduler is not None:
-            for group in self.opt.param_groups:
-                group["lr"] = self.base
-            self.epoch_scheduler.step(train_loss) if self.name == "plateau" else self.epoch_scheduler.step()
-            self.base = self.opt.param_groups[0]["lr"]
+            self.base = step_epoch_scheduler(self.epoch_scheduler, self.name, self.base, train_loss)
 
     def state_dict(self):
         return {"base": self.base, "epoch_scheduler": None if self.epoch_scheduler is None else self.epoch_scheduler.state_dict()}
@@ -145,7 +151,7 @@ def _check_and_show(sums, count, step, bar, check_finite, kl_weight):
     if bar is not None:
         bar.set_postfix(loss=f"{loss:.4g}", recon=f"{recon:.4g}", kl=f"{kl:.4g}", klw=f"{kl_weight:.1e}", refresh=False)
 
-# %% ../nbs/05_train.ipynb #911154ab
+# %% ../nbs/05_train.ipynb #113fd128
 def run_batches(model, optimizer, batches, steps, kl_weight, loss_kwargs=None, autocast_dtype=None, grad_clip=10.0,
                 bar=None, log_every=20, check_finite=True, before_step=None):
     "Train on `steps` batches drawn from the iterator `batches`; returns (loss, recon, kl sums weighted by batch size, samples, steps)."
@@ -165,7 +171,7 @@ def run_batches(model, optimizer, batches, steps, kl_weight, loss_kwargs=None, a
             bar.update(1)
     return sums, count, steps
 
-
+# %% ../nbs/05_train.ipynb #0e484cd3
 def run_epoch(model, optimizer, data, order, batch_size, kl_weight, *args, **kwargs):
     "Train one pass over `data[order]` in slices of `batch_size` (further arguments: those of `run_batches`)."
     order = order.to(data.device)
@@ -190,7 +196,7 @@ def load_data(args, normalizer=None) -> dict:
     return {"da": da, "train_da": train_da, "val_da": val_da, "test_da": test_da, "normalizer": normalizer,
             "anomaly": getattr(args, "normalization", "anomaly") == "anomaly"}
 
-# %% ../nbs/05_train.ipynb #66587a0c
+# %% ../nbs/05_train.ipynb #1287bf2a
 def _describe(data: dict) -> dict:
     da = data["da"]
     times = lambda d: None if d is None else [str(d.time.values[0])[:19], str(d.time.values[-1])[:19]]
@@ -201,7 +207,7 @@ def _describe(data: dict) -> dict:
             "train_time": times(data["train_da"]), "val_time": times(data["val_da"]), "test_time": times(data["test_da"]),
             "latitude": [float(v) for v in da.latitude.values], "longitude": [float(v) for v in da.longitude.values]}
 
-
+# %% ../nbs/05_train.ipynb #373b212d
 def materialise(data: dict) -> dict:
     "Read training and validation periods into memory (float32) and normalise them (fitting the normaliser if none)."
     train_da = data["train_da"].compute()  # one read; the normaliser and the array below share it
@@ -243,39 +249,6 @@ def epoch_plan(blocks, buffer_blocks: int, generator, rank: int = 0, world: int 
         offset += size
     return plan
 
-# %% ../nbs/05_train.ipynb #eaefd3fb
-class BlockStream:
-    "A period of a lazy (time, channel, latitude, longitude) array, read from its store in blocks and normalised."
-    def __init__(self, da, normalizer, max_bytes=None, buffer_blocks=None):
-        self.da, self.norm, self.buffer_blocks = da, normalizer, buffer_blocks or STREAM_BUFFER_BLOCKS
-        self.blocks = time_blocks(da, max_bytes)  # None: the sizes of STREAM_BLOCK_BYTES and STREAM_BUFFER_BLOCKS
-
-    def __len__(self):
-        return self.da.sizes["time"]
-
-    def read(self, blocks) -> torch.Tensor:
-        "The normalised float32 fields (N, C, H, W) of `blocks`, one after the other."
-        out = torch.empty((sum(b - a for a, b in blocks), *self.da.shape[1:]), dtype=torch.float32)
-        start = 0
-        for a, b in blocks:  # one block's float64 anomalies at a time
-            out[start:start + b - a] = torch.from_numpy(self.norm.normalize(self.da.isel(time=slice(a, b)).values))
-            start += b - a
-        return out
-
-    def buffers(self, plan):
-        "The picked samples of each buffer of `plan` in turn; a thread reads buffer k + 1 while buffer k is used."
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            ahead = pool.submit(self.read, plan[0][0]) if plan else None
-            for k, (_, picks) in enumerate(plan):
-                picked = ahead.result()[picks]  # the buffer in read order is dropped: one copy in memory
-                ahead = pool.submit(self.read, plan[k + 1][0]) if k + 1 < len(plan) else None
-                yield picked
-
-    def in_order(self):
-        "All samples in time order, a buffer at a time (for validation)."
-        groups = [self.blocks[i:i + self.buffer_blocks] for i in range(0, len(self.blocks), self.buffer_blocks)]
-        return self.buffers([(g, torch.arange(sum(b - a for a, b in g))) for g in groups])
-
 # %% ../nbs/05_train.ipynb #05d6f2de
 def batches_of(buffers, batch_size: int):
     "Batches of `batch_size` samples from an iterator of (N_i, ...) tensors; the last batch may be shorter."
@@ -293,6 +266,49 @@ def batches_of(buffers, batch_size: int):
         rest = buffer[full:] if full < len(buffer) else None
     if rest is not None:
         yield rest
+
+# %% ../nbs/05_train.ipynb #bb138175
+def read_blocks(da, normalizer, blocks) -> torch.Tensor:
+    "The normalised float32 fields (N, C, H, W) of the time `blocks` of `da`, one block after the other."
+    out = torch.empty((sum(b - a for a, b in blocks), *da.shape[1:]), dtype=torch.float32)
+    start = 0
+    for a, b in blocks:  # one block's float64 anomalies at a time
+        out[start:start + b - a] = torch.from_numpy(normalizer.normalize(da.isel(time=slice(a, b)).values))
+        start += b - a
+    return out
+
+# %% ../nbs/05_train.ipynb #cc3f2f94
+def prefetched(read, plan):
+    "The picked samples of each buffer of `plan` in turn; `read(blocks)` of buffer k + 1 runs in a thread while buffer k is used."
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        ahead = pool.submit(read, plan[0][0]) if plan else None
+        for k, (_, picks) in enumerate(plan):
+            picked = ahead.result()[picks]  # the buffer in read order is dropped: one copy in memory
+            ahead = pool.submit(read, plan[k + 1][0]) if k + 1 < len(plan) else None
+            yield picked
+
+# %% ../nbs/05_train.ipynb #95cccb4c
+class BlockStream:
+    "A period of a lazy (time, channel, latitude, longitude) array, read from its store in blocks and normalised."
+    def __init__(self, da, normalizer, max_bytes=None, buffer_blocks=None):
+        self.da, self.norm, self.buffer_blocks = da, normalizer, buffer_blocks or STREAM_BUFFER_BLOCKS
+        self.blocks = time_blocks(da, max_bytes)  # None: the sizes of STREAM_BLOCK_BYTES and STREAM_BUFFER_BLOCKS
+
+    def __len__(self):
+        return self.da.sizes["time"]
+
+    def read(self, blocks) -> torch.Tensor:
+        "The normalised float32 fields (N, C, H, W) of `blocks`, one after the other."
+        return read_blocks(self.da, self.norm, blocks)
+
+    def buffers(self, plan):
+        "The picked samples of each buffer of `plan` in turn; a thread reads buffer k + 1 while buffer k is used."
+        return prefetched(self.read, plan)
+
+    def in_order(self):
+        "All samples in time order, a buffer at a time (for validation)."
+        groups = [self.blocks[i:i + self.buffer_blocks] for i in range(0, len(self.blocks), self.buffer_blocks)]
+        return self.buffers([(g, torch.arange(sum(b - a for a, b in g))) for g in groups])
 
 # %% ../nbs/05_train.ipynb #abcb7001
 def fit_in_blocks(da, anomaly=True, margin=0.05, max_bytes=None) -> Normalizer:
@@ -366,7 +382,7 @@ def checkpoint_state(run: dict, epoch: int, states: list) -> dict:
             "best_val_loss": None if run["best"] == math.inf else run["best"],
             "rng_states": states, "world_size": run["world"]}
 
-# %% ../nbs/05_train.ipynb #3424134d
+# %% ../nbs/05_train.ipynb #58d418e3
 def save_run(run: dict, epoch: int, states: list) -> None:
     "Write the pending best model and the checkpoint of `run` (rank 0, `--save-model` only)."
     out, args = run["out"], run["args"]
@@ -378,7 +394,7 @@ def save_run(run: dict, epoch: int, states: list) -> None:
     atomic_save(checkpoint_state(run, epoch, states), out / "checkpoint_latest.pth")
     run["saved_epoch"], run["last_write"] = epoch, time.monotonic()
 
-
+# %% ../nbs/05_train.ipynb #e438f11d
 def _kept_files(run: dict) -> str:
     "What a stopped run leaves to resume from: only files that exist."
     out = run["out"]
@@ -388,14 +404,14 @@ def _kept_files(run: dict) -> str:
     return (f"No checkpoint was written yet (--checkpoint-interval {run['args'].checkpoint_interval:g} s"
             f"{'' if run['args'].save_model else ', --no-save-model'}); lower --lr and start again")
 
-# %% ../nbs/05_train.ipynb #f01cb294
+# %% ../nbs/05_train.ipynb #cfb3ae9d
 def _loss_kwargs(args, info, device) -> dict:
     lat_w = latitude_weight_tensor(info["latitude"], device=device) if args.lat_weighted_loss else None
     return dict(advanced=args.use_advanced_loss, perceptual_weight=args.perceptual_weight,
                 grad_loss_weight=args.grad_loss_weight, lat_weights=lat_w,
                 circular=args.circular_padding)  # the gradient loss wraps the seam only if the model does
 
-
+# %% ../nbs/05_train.ipynb #ebc361d7
 def to_device_if_fits(array: np.ndarray, device: torch.device) -> torch.Tensor:
     "The array as a tensor on `device` if it takes at most a quarter of the free memory there, else on the host."
     t = torch.from_numpy(np.ascontiguousarray(array))
@@ -427,7 +443,7 @@ def _read_periods(args, data: dict, rank: int, world: int) -> dict:
     read = materialise(data) if loading["train"] == "memory" else stream_data(data, loading["val"] == "memory")
     return {**read, "loading": loading}
 
-# %% ../nbs/05_train.ipynb #cd701cf7
+# %% ../nbs/05_train.ipynb #312a0fc4
 def _config(args, model, data, device, world) -> dict:
     return {"run_id": args.run_id, "args": vars(args), "model_config": model.config,
             "normalizer": data["normalizer"].to_dict(), "data": data["info"], "data_loading": data["loading"],
@@ -435,7 +451,7 @@ def _config(args, model, data, device, world) -> dict:
             "device": str(device), "world_size": world,
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
 
-
+# %% ../nbs/05_train.ipynb #7a2008f1
 def _write_start(run: dict, ckpt) -> None:
     "Rank 0, after every check: create the directory, clear stale temporaries, write config.json."
     out = run["out"]
@@ -445,6 +461,29 @@ def _write_start(run: dict, ckpt) -> None:
         for name in OUTPUT_FILES:  # --overwrite: no stale file of the earlier run survives next to the new ones
             (out / name).unlink(missing_ok=True)
     atomic_write_json(run["config"], out / "config.json")
+
+# %% ../nbs/05_train.ipynb #1eda809d
+def _finish_setup(run: dict, ckpt) -> dict:
+    args, device, data, world = run["args"], run["device"], run["data"], run["world"]
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    use_bf16 = device.type == "cuda" if args.bf16 is None else args.bf16
+    run["amp"] = torch.bfloat16 if use_bf16 else None
+    on_device = lambda a: a if a is None or isinstance(a, BlockStream) else to_device_if_fits(a, device)
+    run["train_x"], run["val_x"] = on_device(data["train"]), on_device(data["val"])
+    run["loss_kwargs"] = _loss_kwargs(args, data["info"], device)
+    model = run["model"]
+    step_model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) \
+        if world > 1 else model
+    run["step_model"] = torch.compile(step_model) if args.compile else step_model
+    run["config"] = _config(args, model, data, device, world) if ckpt is None else {**ckpt["config"], "args": vars(args), "data_loading": data["loading"]}
+    run["meta"] = {"model_config": model.config, "config": run["config"], "package_version": svae_weather.__version__}
+    if world > 1:
+        dist.barrier()  # every rank has passed every check before rank 0 writes anything
+    if run["rank"] == 0:
+        _write_start(run, ckpt)
+    return run
 
 # %% ../nbs/05_train.ipynb #f69a0d0a
 def setup_run(argv=None) -> dict:
@@ -475,36 +514,18 @@ def setup_run(argv=None) -> dict:
         _restore(run, ckpt)
     return _finish_setup(run, ckpt)
 
-# %% ../nbs/05_train.ipynb #1eda809d
-def _finish_setup(run: dict, ckpt) -> dict:
-    args, device, data, world = run["args"], run["device"], run["data"], run["world"]
-    if device.type == "cuda":
-        torch.backends.cudnn.benchmark = True
-        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
-    use_bf16 = device.type == "cuda" if args.bf16 is None else args.bf16
-    run["amp"] = torch.bfloat16 if use_bf16 else None
-    on_device = lambda a: a if a is None or isinstance(a, BlockStream) else to_device_if_fits(a, device)
-    run["train_x"], run["val_x"] = on_device(data["train"]), on_device(data["val"])
-    run["loss_kwargs"] = _loss_kwargs(args, data["info"], device)
-    model = run["model"]
-    step_model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) \
-        if world > 1 else model
-    run["step_model"] = torch.compile(step_model) if args.compile else step_model
-    run["config"] = _config(args, model, data, device, world) if ckpt is None else {**ckpt["config"], "args": vars(args), "data_loading": data["loading"]}
-    run["meta"] = {"model_config": model.config, "config": run["config"], "package_version": svae_weather.__version__}
-    if world > 1:
-        dist.barrier()  # every rank has passed every check before rank 0 writes anything
-    if run["rank"] == 0:
-        _write_start(run, ckpt)
-    return run
-
-# %% ../nbs/05_train.ipynb #19fc7e46
+# %% ../nbs/05_train.ipynb #6f2822dd
 def _time_budget(run: dict):
     "Seconds left for training steps in this session (None: no --time-limit)."
     limit = run["args"].time_limit
     return None if limit is None else limit * 60 - run["elapsed"]()
 
+# %% ../nbs/05_train.ipynb #5dbfa90d
+def _reserve(val_share: float, step_s: float, measured: int, budget) -> float:
+    "Seconds kept for the last validation and write: 1.5 validations once over 2 steps were timed, at most budget / 5."
+    return min(1.5 * val_share * step_s if measured > 2 else 0.0, 0.2 * (budget or 0))
 
+# %% ../nbs/05_train.ipynb #82802aec
 def make_before_step(run: dict, stop, total_steps: int):
     "The `before_step(i)` of `run_epoch`: progress, learning rate, and whether to take the next step."
     budget, t_start, seconds0 = run["budget"], run["loop_start"], run["train_seconds"]
@@ -518,9 +539,7 @@ def make_before_step(run: dict, stop, total_steps: int):
             shared["step_s"] = 0.8 * shared["step_s"] + 0.2 * (now - shared["last"]) if shared["n"] > 2 else now - shared["last"]
         shared["last"] = now
         if world == 1 or i % sync_every == 0:
-            # keep time for the last validation (a forward pass costs about a third of a step) and the last write,
-            # at most a fifth of the budget
-            reserve = min(1.5 * val_share * shared["step_s"] if shared.get("n", 0) > 2 else 0.0, 0.2 * (budget or 0))
+            reserve = _reserve(val_share, shared["step_s"], shared.get("n", 0), budget)
             usable = budget - reserve - 1.0 if budget else 1.0
             flags = torch.tensor([now / max(usable, 1e-9) if budget else 0.0, float(stop.reason is not None), usable])
             if world > 1:  # every rank gets the same numbers, hence the same decision and learning rate
@@ -537,14 +556,14 @@ def make_before_step(run: dict, stop, total_steps: int):
         return True
     return before_step
 
-# %% ../nbs/05_train.ipynb #13e39187
+# %% ../nbs/05_train.ipynb #051e247b
 def _nonfinite(run, what: str) -> NonFiniteLoss:
     if run["rank"] == 0 and run["best_pending"] is not None and run["args"].save_model:
         atomic_save(run["best_pending"], run["out"] / "best_model.pth")  # the best weights so far are not lost
         run["best_pending"] = None
     return NonFiniteLoss(f"{what}; stopped. {_kept_files(run)}")
 
-
+# %% ../nbs/05_train.ipynb #d003603b
 def _epoch_batches(run: dict, batch_size: int):
     "The batches of one epoch: slices of a permutation in memory, or of a streamed plan; both drawn from run['shuffle']."
     data, rank, world = run["train_x"], run["rank"], run["world"]
@@ -553,7 +572,7 @@ def _epoch_batches(run: dict, batch_size: int):
     order = shard_indices(torch.randperm(len(data), generator=run["shuffle"]), rank, world).to(data.device)
     return (data[order[i:i + batch_size]] for i in range(0, len(order), batch_size))
 
-
+# %% ../nbs/05_train.ipynb #2c4cad4a
 def train_epoch(run: dict, epoch: int, before_step, steps_per_epoch: int):
     "Train epoch `epoch` (0-based) of `run`; returns (loss, recon, kl, KL weight, steps taken)."
     args = run["args"]
@@ -582,7 +601,7 @@ def train_epoch(run: dict, epoch: int, before_step, steps_per_epoch: int):
         raise _nonfinite(run, f"the training loss became {loss} in epoch {epoch + 1}")
     return loss, recon, kl, kl_w, steps
 
-# %% ../nbs/05_train.ipynb #e058c1e8
+# %% ../nbs/05_train.ipynb #6f94a855
 def _validate(run: dict, epoch: int, last: bool):
     args = run["args"]
     if run["rank"] != 0 or run["val_x"] is None or not ((epoch + 1) % args.eval_every == 0 or last):
@@ -597,7 +616,7 @@ def _validate(run: dict, epoch: int, last: bool):
         raise _nonfinite(run, f"the validation loss became {val['loss']} after epoch {epoch + 1}")
     return val
 
-
+# %% ../nbs/05_train.ipynb #d8a82ad8
 def _keep_best(run: dict, epoch: int, val) -> None:
     if run["rank"] != 0 or not (val is None and run["val_x"] is None or val is not None and val["loss"] < run["best"]):
         return
@@ -606,14 +625,14 @@ def _keep_best(run: dict, epoch: int, val) -> None:
     run["best_pending"] = {"kind": MODEL_KIND, **run["meta"], "epoch": epoch + 1, "val_loss": val and val["loss"],
                            "model_state": {k: v.detach().clone() for k, v in run["model"].state_dict().items()}}
 
-# %% ../nbs/05_train.ipynb #a4d428ff
+# %% ../nbs/05_train.ipynb #7d00456b
 def _epoch_line(row, epochs) -> str:
     val = "" if row["val_loss"] is None else f"  val {row['val_loss']:.5g}"
     return (f"epoch {row['epoch']:>{len(str(epochs))}}/{epochs}  train {row['train_loss']:.5g} (recon "
             f"{row['train_recon']:.5g}, kl {row['train_kl']:.4g}, klw {row['kl_weight']:.2g}){val}  "
             f"lr {row['lr']:.3g}  step {row['steps']}  {row['seconds']:.1f}s")
 
-
+# %% ../nbs/05_train.ipynb #cff09eba
 def end_epoch(run: dict, epoch: int, result, seconds: float, last: bool) -> dict:
     "Validate, keep the best, step the schedule, record and (when due) save after epoch `epoch`; returns the row."
     loss, recon, kl, kl_w, _ = result
@@ -633,6 +652,44 @@ def end_epoch(run: dict, epoch: int, result, seconds: float, last: bool) -> dict
         tqdm.write(_epoch_line(row, run["args"].epochs), file=sys.stdout)
     return row
 
+# %% ../nbs/05_train.ipynb #8d1bd7ce
+def plan_steps(run: dict) -> tuple[int, int]:
+    "`(steps per epoch, planned steps)` of `run`; sets the warm-up, at most a tenth of the planned steps."
+    args = run["args"]
+    steps_per_epoch = math.ceil(len(shard_indices(torch.arange(len(run["train_x"])), 0, run["world"])) / args.batch_size)
+    total_steps = (run["schedule"].cosine_epochs or args.epochs) * steps_per_epoch
+    run["schedule"].warmup = min(args.warmup_steps, max(1, total_steps // 10))  # a short run warms up for a tenth
+    return steps_per_epoch, total_steps
+
+# %% ../nbs/05_train.ipynb #da5672c5
+def run_epochs(run: dict, before_step, steps_per_epoch: int, on_epoch_end=None) -> int:
+    "Train from epoch `run['start']` to `--epochs` or a stop; returns the (0-based) last epoch begun."
+    args = run["args"]
+    epoch = run["start"]
+    for epoch in range(run["start"], args.epochs):
+        t0 = time.perf_counter()
+        result = train_epoch(run, epoch, before_step, steps_per_epoch)
+        if result[-1] == 0:  # stopped before its first step
+            break
+        run["train_seconds"] = run["train_seconds"] + time.perf_counter() - t0
+        end_epoch(run, epoch, result, time.perf_counter() - t0,
+                  last=epoch + 1 == args.epochs or run["stopped"] is not None)
+        if on_epoch_end is not None:
+            on_epoch_end(epoch + 1, run["history"])
+        if run["stopped"] is not None:
+            break
+    return epoch
+
+# %% ../nbs/05_train.ipynb #a21640af
+def _save_if_unsaved(run: dict, epoch: int) -> None:
+    "A stop that came between epochs: make sure the last finished epoch is on disk."
+    done = run["history"]["epoch"][-1] if run["history"]["epoch"] else 0
+    if not done:
+        return
+    states = gather(rng_state(run["shuffle"]), run["world"])
+    if run["rank"] == 0 and run["saved_epoch"] != done:
+        save_run(run, done, states)
+
 # %% ../nbs/05_train.ipynb #aa90c5c2
 def _announce_stop(run: dict, epoch: int) -> None:
     if run["rank"] != 0:
@@ -643,37 +700,27 @@ def _announce_stop(run: dict, epoch: int) -> None:
     print(f"{why} after epoch {epoch} (step {run['step']}); the run is saved in {where}. To continue it: "
           f"svae-train --resume {run['out']}" + (" --time-limit MINUTES" if run["stopped"] == "time" else ""))
 
-# %% ../nbs/05_train.ipynb #86c06d76
+# %% ../nbs/05_train.ipynb #d184adb3
+def _result(run: dict) -> dict:
+    return {"model": run["model"], "history": run["history"], "output_dir": run["out"], "config": run["config"],
+            "best_val_loss": run["best"], "rank": run["rank"], "world_size": run["world"], "stopped": run["stopped"]}
+
+# %% ../nbs/05_train.ipynb #d8425ba4
 def train(argv=None, on_epoch_end=None) -> dict:
     """Run `svae-train` with the argument list `argv`; returns the run's state (model, history, output_dir, stopped...).
     `on_epoch_end(epoch, history)` is called after each epoch's files are written (tests use it to interrupt)."""
     run = setup_run(argv)
     args, out = run["args"], run["out"]
-    steps_per_epoch = math.ceil(len(shard_indices(torch.arange(len(run["train_x"])), 0, run["world"])) / args.batch_size)
-    total_steps = (run["schedule"].cosine_epochs or args.epochs) * steps_per_epoch
-    run["schedule"].warmup = min(args.warmup_steps, max(1, total_steps // 10))  # a short run warms up for a tenth
+    steps_per_epoch, total_steps = plan_steps(run)
     run.update(budget=_time_budget(run), stopped=None, loop_start=time.monotonic())
     if run["budget"] is not None and run["budget"] <= 0 or run["start"] >= args.epochs:
         if run["rank"] == 0:
             print(f"{out}: nothing to train: all {args.epochs} epochs or the {args.time_limit} min are spent; "
                   "raise --epochs or --time-limit to train longer")
         return _result(run)
-    epoch = run["start"]
     try:
         with StopRequest() as stop:
-            before_step = make_before_step(run, stop, total_steps)
-            for epoch in range(run["start"], args.epochs):
-                t0 = time.perf_counter()
-                result = train_epoch(run, epoch, before_step, steps_per_epoch)
-                if result[-1] == 0:  # stopped before its first step
-                    break
-                run["train_seconds"] = run["train_seconds"] + time.perf_counter() - t0
-                end_epoch(run, epoch, result, time.perf_counter() - t0,
-                          last=epoch + 1 == args.epochs or run["stopped"] is not None)
-                if on_epoch_end is not None:
-                    on_epoch_end(epoch + 1, run["history"])
-                if run["stopped"] is not None:
-                    break
+            epoch = run_epochs(run, make_before_step(run, stop, total_steps), steps_per_epoch, on_epoch_end)
     except KeyboardInterrupt:
         if run["rank"] == 0 and run["saved_epoch"] is not None:
             print(f"\ninterrupted; continue with: svae-train --resume {out}", file=sys.stderr)
@@ -682,18 +729,3 @@ def train(argv=None, on_epoch_end=None) -> dict:
         _save_if_unsaved(run, epoch)
         _announce_stop(run, run["history"]["epoch"][-1] if run["history"]["epoch"] else 0)
     return _result(run)
-
-# %% ../nbs/05_train.ipynb #d8b257e4
-def _save_if_unsaved(run: dict, epoch: int) -> None:
-    "A stop that came between epochs: make sure the last finished epoch is on disk."
-    done = run["history"]["epoch"][-1] if run["history"]["epoch"] else 0
-    if not done:
-        return
-    states = gather(rng_state(run["shuffle"]), run["world"])
-    if run["rank"] == 0 and run["saved_epoch"] != done:
-        save_run(run, done, states)
-
-
-def _result(run: dict) -> dict:
-    return {"model": run["model"], "history": run["history"], "output_dir": run["out"], "config": run["config"],
-            "best_val_loss": run["best"], "rank": run["rank"], "world_size": run["world"], "stopped": run["stopped"]}

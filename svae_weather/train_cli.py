@@ -39,7 +39,7 @@ __all__ = ['OUTPUT_FILES', 'CHECKPOINT_KIND', 'MODEL_KIND', 'CHECKPOINT_FORMAT',
 class TrainError(ValueError):
     "A bad training argument, checkpoint or run state; the message says what to change."
 
-# %% ../nbs/91_train_cli.ipynb #479eb22f
+# %% ../nbs/91_train_cli.ipynb #30d16314
 def _atomic_write(path, write) -> Path:
     "Call `write(binary_file)` on a temporary file next to `path`, then rename it onto `path` in one step."
     path = Path(path)
@@ -59,7 +59,7 @@ def _atomic_write(path, write) -> Path:
         raise
     return path
 
-
+# %% ../nbs/91_train_cli.ipynb #24871395
 def atomic_save(obj, path) -> Path:
     "`torch.save(obj, path)`, atomically."
     return _atomic_write(path, lambda f: torch.save(obj, f))
@@ -152,13 +152,13 @@ def pick_device(name: str = "auto", local_rank: int = 0) -> torch.device:
         raise TrainError(f"--device {name!r}: use auto, cpu, cuda, cuda:N or mps")
     return device
 
-# %% ../nbs/91_train_cli.ipynb #1b366dee
+# %% ../nbs/91_train_cli.ipynb #2707665d
 def shard_indices(order: torch.Tensor, rank: int, world_size: int) -> torch.Tensor:
     "Rank `rank`'s share of the permutation `order`: every `world_size`-th index, all shards the same length."
     usable = len(order) - len(order) % world_size  # equal shards keep the ranks' gradient all-reduces in step
     return order[:usable][rank::world_size]
 
-
+# %% ../nbs/91_train_cli.ipynb #ac8cf290
 def setup_distributed(device_name: str):
     "`(rank, world_size, device)`, joining the torchrun process group when there is one."
     world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -172,7 +172,7 @@ def setup_distributed(device_name: str):
         dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
     return dist.get_rank(), world, device
 
-
+# %% ../nbs/91_train_cli.ipynb #5bf44f3e
 def gather(obj, world: int) -> list:
     "`[obj of rank 0, obj of rank 1, ...]` on every rank."
     if world == 1:
@@ -416,7 +416,7 @@ def available_memory() -> int:
     room = cgroup_headroom()
     return free if room is None else min(free, room)
 
-# %% ../nbs/91_train_cli.ipynb #3b42226a
+# %% ../nbs/91_train_cli.ipynb #4848b8d7
 MEMORY_FACTOR = 6  # peak bytes of the in-memory path per byte of float32 data (read, float64 anomalies, result)
 
 
@@ -428,7 +428,7 @@ def choose_data_loading(mode: str, train_bytes: int, val_bytes: int, available: 
     return {"mode": mode, "train": train, "val": val, "train_bytes": int(train_bytes), "val_bytes": int(val_bytes),
             "available_bytes": int(available), "factor": factor}
 
-
+# %% ../nbs/91_train_cli.ipynb #5a37f157
 def loading_line(loading: dict) -> str:
     "The run's first line: which path it takes and why."
     gb = lambda n: f"{n / 2**30:.2f} GiB"
@@ -436,12 +436,12 @@ def loading_line(loading: dict) -> str:
           f"{gb(loading['val_bytes'])}, {gb(loading['available_bytes'])} available"
     return f"data loading: training {loading['train']}, validation {loading['val']} ({why})"
 
-# %% ../nbs/91_train_cli.ipynb #869a465e
+# %% ../nbs/91_train_cli.ipynb #e2d0be1d
 def flag(key: str) -> str:
     "The command-line spelling of an argument name: `lr_scheduler` -> `--lr-scheduler`."
     return "--" + key.replace("_", "-")
 
-
+# %% ../nbs/91_train_cli.ipynb #b86187c7
 def parse_args(argv=None):
     "`(args, explicit)`: all arguments with defaults, and only those given on the command line."
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -452,12 +452,12 @@ def parse_args(argv=None):
     given = build_parser().parse_args(argv, namespace=argparse.Namespace(**{k: unset for k in vars(args)}))
     return args, {k: v for k, v in vars(given).items() if v is not unset}
 
-
+# %% ../nbs/91_train_cli.ipynb #100308ee
 def absolute_data_path(path):
     "A local data path made absolute (remote URLs such as gs://... and None pass through)."
     return path if path is None or "://" in str(path) else str(Path(path).expanduser().resolve())
 
-# %% ../nbs/91_train_cli.ipynb #df03787a
+# %% ../nbs/91_train_cli.ipynb #2a0426d4
 def _check_numbers(args) -> None:
     for key, low in (("epochs", 1), ("batch_size", 1), ("eval_every", 1), ("log_every", 1), ("latent_channels", 1),
                      ("threads", 1), ("warmup_steps", 0)):
@@ -473,7 +473,7 @@ def _check_numbers(args) -> None:
     if not 0 <= args.val_split < 1:
         raise TrainError(f"--val-split must be at least 0 and below 1 (e.g. 0.1), got {args.val_split}")
 
-
+# %% ../nbs/91_train_cli.ipynb #9dd59b18
 def check_args(args) -> None:
     "Refuse impossible argument values before any data is read (normalises `lr_scheduler_params` and `data_path`)."
     if not args.hidden_dims:
@@ -485,7 +485,7 @@ def check_args(args) -> None:
     check_scheduler_params(args.lr_scheduler, args.lr_scheduler_params, args.lr)
     args.data_path = absolute_data_path(args.data_path)
 
-# %% ../nbs/91_train_cli.ipynb #d28f1197
+# %% ../nbs/91_train_cli.ipynb #05a74322
 def check_writable(out: Path) -> None:
     "Refuse an output directory the run could not write to (tested by writing a temporary file), before any work."
     probe = Path(out).absolute()
@@ -498,7 +498,7 @@ def check_writable(out: Path) -> None:
         raise TrainError(f"--output-dir {out}: cannot write in {probe} ({e.strerror or e}); choose a directory "
                          "you can write to") from None
 
-
+# %% ../nbs/91_train_cli.ipynb #732a0a7f
 def check_output_dir(out: Path, overwrite: bool) -> None:
     "Refuse to write into a directory that already holds files (unless `--overwrite`) or that cannot be written."
     if out.exists() and not out.is_dir():
@@ -524,7 +524,7 @@ def _comparable(key, value):
         return parse_scheduler_params(value)
     return absolute_data_path(value) if key == "data_path" else value
 
-# %% ../nbs/91_train_cli.ipynb #d1a20f1d
+# %% ../nbs/91_train_cli.ipynb #93789345
 def _read_resume_checkpoint(resume) -> tuple[Path, dict]:
     path = Path(resume)
     if path.is_dir():
@@ -538,7 +538,7 @@ def _read_resume_checkpoint(resume) -> tuple[Path, dict]:
                          "to train further")
     return path, ckpt
 
-
+# %% ../nbs/91_train_cli.ipynb #d8a06ff0
 def _check_same_run(path: Path, ckpt: dict) -> None:
     "Refuse a checkpoint that is not the run whose config.json sits next to it."
     cfg_path = path.parent / "config.json"
