@@ -34,17 +34,19 @@ VARIANTS = {  # name: (what changes, svae-train flags)
     "mse": ("plain MSE instead of the L1 + MSE + gradient loss", "--no-use-advanced-loss"),
     "static": ("position fields on", "--static-fields"),
     "no-static": ("position fields off", "--no-static-fields"),
+    "width-32": ("hidden dims 32 64 128 256", "--hidden-dims 32 64 128 256"),
     "wide": ("hidden dims 64 128 256 512", "--hidden-dims 64 128 256 512"),
     "lr-1e-4": ("peak learning rate 1e-4", "--lr 1e-4"),
     "no-warmup": ("no warm-up", "--warmup-steps 0"),
     "batch-32": ("batch 32", "--batch-size 32"),
+    "batch-4": ("batch 4", "--batch-size 4"),
 }
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--variants", nargs="+", default=["defaults", "minmax", "no-lat-weight", "mse", "no-static",
-                                                     "lr-1e-4", "batch-32", "wide"], choices=list(VARIANTS))
+    p.add_argument("--variants", nargs="+", default=["defaults", "minmax", "no-lat-weight", "mse", "static",
+                                                     "lr-1e-4", "batch-32", "batch-4", "width-32", "wide"], choices=list(VARIANTS))
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     p.add_argument("--epochs", type=int, default=None, help="train each run for N epochs (the fair budget on a busy machine)")
     p.add_argument("--minutes-per-run", type=float, default=1.0, help="svae-train --time-limit, when --epochs is not given")

@@ -41,13 +41,13 @@ DEFAULTS = dict(
     # data
     train_split=0.8, val_split=0.1, normalization="anomaly", data_loading="auto",
     # model
-    distribution="normal", latent_channels=4, hidden_dims=[32, 64, 128, 256], use_residual=True,
+    distribution="normal", latent_channels=4, hidden_dims=[16, 32, 64, 128], use_residual=True,
     circular_padding=True, static_fields=False,
     # loss
     use_advanced_loss=True, perceptual_weight=PERCEPTUAL_WEIGHT, grad_loss_weight=GRAD_LOSS_WEIGHT,
     lat_weighted_loss=True, kl_weight=KL_WEIGHT, kl_annealing=False,
     # optimisation
-    lr=2e-3, weight_decay=1e-4, grad_clip=10.0, batch_size=8, epochs=10, time_limit=None,
+    lr=2e-3, weight_decay=1e-4, grad_clip=10.0, batch_size=8, epochs=20, time_limit=None,
     lr_scheduler="cosine", warmup_steps=100, seed=0,
     # run
     checkpoint_interval=60.0,

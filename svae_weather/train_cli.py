@@ -477,7 +477,7 @@ def _check_numbers(args) -> None:
 def check_args(args) -> None:
     "Refuse impossible argument values before any data is read (normalises `lr_scheduler_params` and `data_path`)."
     if not args.hidden_dims:
-        raise TrainError("--hidden-dims needs at least one channel count, e.g. --hidden-dims 32 64 128 256")
+        raise TrainError("--hidden-dims needs at least one channel count, e.g. --hidden-dims 16 32 64 128")
     if min(args.hidden_dims) < 1:
         raise TrainError(f"--hidden-dims must be positive channel counts, got {args.hidden_dims}")
     _check_numbers(args)
