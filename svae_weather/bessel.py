@@ -269,7 +269,7 @@ def _merge(r: _Regions, series_value, asym_value) -> torch.Tensor:
         invalid = invalid | (r.v < 0)
     return out.masked_fill_(invalid, float("nan"))
 
-
+# %% ../nbs/01_bessel.ipynb #1c5c5cfa
 def _out_log_iv(r: _Regions):
     return _merge(r, torch.xlogy(r.v, r.x_series * 0.5).sub_(r.lgamma_v1).add_(r.series.log_phi),
                   r.asym.log_ive + r.x)
@@ -324,42 +324,56 @@ def _ratio_derivative(r: _Regions) -> torch.Tensor:
     return (2.0 - g).mul_(g).sub_((2.0 * r.v + 1.0) * _out_ratio_over_x(r))
 
 # %% ../nbs/01_bessel.ipynb #4b69e7a7
+def _value_and_slope(r: _Regions, x, v, kind: str, log_area, with_slope: bool):
+    "log_iv, ratio, kl, entropy or (any other kind) the log normaliser, and its derivative in x when `with_slope`."
+    if kind == "log_iv":
+        out = _out_log_iv(r)
+    elif kind == "ratio":
+        out = _out_ratio(r)
+    elif kind == "kl":
+        out = _out_kl(r)
+    elif kind == "entropy":      # in float64, before any rounding to the caller's dtype
+        out = _out_kl(r).neg_().add_(log_area)
+    else:
+        out = _out_log_phi(r).neg_().sub_(log_area)
+    if not with_slope:
+        return out, None
+    if kind == "log_iv":
+        v_over_x = torch.where(v == 0, 0.0, v / x) if _is_tensor(v) else v / x if v != 0 else 0.0
+        return out, _out_ratio(r).add_(v_over_x)
+    if kind == "log_normalizer":
+        return out, _out_ratio(r).neg_()
+    derivative = _ratio_derivative(r)   # A' = g (2 - g) - (2v + 1) A / x, with g = 1 - A
+    if kind in ("kl", "entropy"):      # x A' (x = inf: A' = 0 at 1e300, keep it 0)
+        x_finite = x.clamp(max=_X_MAX)
+        derivative.mul_(x_finite if kind == "kl" else x_finite.neg_())
+    return out, derivative
+
+# %% ../nbs/01_bessel.ipynb #8ff0a023
+def _ratio_over_x_and_slope(r: _Regions, x, v, kind: str, with_slope: bool):
+    "B = A/x (`ratio_over_x`) or A' (`ratio_derivative`), and its derivative in x when `with_slope`."
+    b, a_prime = _out_ratio_over_x(r), _ratio_derivative(r)
+    out = b if kind == "ratio_over_x" else a_prime
+    if not with_slope:
+        return out, None
+    # B = A/x: B' = (A' - B)/x;  A'' = -2 A A' - (2v + 1) B';  both 0 at x = 0 (even functions of x)
+    b_prime = torch.where(x > 0, (a_prime - b) / x.clamp(min=1e-300), 0.0)
+    derivative = b_prime if kind == "ratio_over_x" else (
+        -2.0 * _out_ratio(r) * a_prime - (2.0 * v + 1.0) * b_prime)
+    return out, derivative
+
+# %% ../nbs/01_bessel.ipynb #e202f615
 class _BesselFunction(torch.autograd.Function):
     "One of the `_KINDS` of x (float64), of order v; differentiable in x with closed-form derivatives."
 
     @staticmethod
     def forward(ctx, x, v, kind, log_area):
-        r = _regions(v, x)
-        if kind == "log_iv":
-            out = _out_log_iv(r)
-        elif kind == "ratio":
-            out = _out_ratio(r)
-        elif kind == "kl":
-            out = _out_kl(r)
-        elif kind == "entropy":      # in float64, before any rounding to the caller's dtype
-            out = _out_kl(r).neg_().add_(log_area)
-        elif kind in ("ratio_over_x", "ratio_derivative"):
-            b, a_prime = _out_ratio_over_x(r), _ratio_derivative(r)
-            out = b if kind == "ratio_over_x" else a_prime
+        r, with_slope = _regions(v, x), ctx.needs_input_grad[0]
+        if kind in ("ratio_over_x", "ratio_derivative"):
+            out, derivative = _ratio_over_x_and_slope(r, x, v, kind, with_slope)
         else:
-            out = _out_log_phi(r).neg_().sub_(log_area)
-        if ctx.needs_input_grad[0] and kind in ("ratio_over_x", "ratio_derivative"):
-            # B = A/x: B' = (A' - B)/x;  A'' = -2 A A' - (2v + 1) B';  both 0 at x = 0 (even functions of x)
-            b_prime = torch.where(x > 0, (a_prime - b) / x.clamp(min=1e-300), 0.0)
-            derivative = b_prime if kind == "ratio_over_x" else (
-                -2.0 * _out_ratio(r) * a_prime - (2.0 * v + 1.0) * b_prime)
-            ctx.save_for_backward(derivative)
-        elif ctx.needs_input_grad[0]:
-            if kind == "log_iv":
-                v_over_x = torch.where(v == 0, 0.0, v / x) if _is_tensor(v) else v / x if v != 0 else 0.0
-                derivative = _out_ratio(r).add_(v_over_x)
-            elif kind == "log_normalizer":
-                derivative = _out_ratio(r).neg_()
-            else:                    # A' = g (2 - g) - (2v + 1) A / x, with g = 1 - A
-                derivative = _ratio_derivative(r)
-                if kind in ("kl", "entropy"):      # x A' (x = inf: A' = 0 at 1e300, keep it 0)
-                    x_finite = x.clamp(max=_X_MAX)
-                    derivative.mul_(x_finite if kind == "kl" else x_finite.neg_())
+            out, derivative = _value_and_slope(r, x, v, kind, log_area, with_slope)
+        if with_slope:
             ctx.save_for_backward(derivative)
         return out
 

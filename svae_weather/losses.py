@@ -23,7 +23,7 @@ def latitude_weight_tensor(latitude, device=None, dtype=torch.float32) -> torch.
     "WeatherBench2 area weights (mean 1) for a latitude coordinate, as the 1-D tensor `lat_weights` expects."
     return torch.as_tensor(latitude_weights(latitude), dtype=dtype, device=device)  # data checks the latitudes
 
-
+# %% ../nbs/04_losses.ipynb #e7450a0a
 def _check_lat_weights(lat_weights, x: torch.Tensor) -> torch.Tensor | None:
     "`lat_weights` as a tensor of x's dtype and device, checked against x's latitude axis (shapes only: no sync)."
     if lat_weights is None:
@@ -35,7 +35,7 @@ def _check_lat_weights(lat_weights, x: torch.Tensor) -> torch.Tensor | None:
                          "latitude_weight_tensor(latitude)")
     return w
 
-
+# %% ../nbs/04_losses.ipynb #3f198c2b
 def weighted_mean(values: torch.Tensor, lat_weights: torch.Tensor | None = None) -> torch.Tensor:
     "Mean of (..., rows, cols) values, rows weighted by `lat_weights` (the plain mean when None)."
     if lat_weights is None:
@@ -50,6 +50,16 @@ def finite_differences(x: torch.Tensor, circular: bool = True) -> tuple[torch.Te
     return d_lon, d_lat
 
 # %% ../nbs/04_losses.ipynb #4fda3744
+def _error(x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    "x_hat - x in at least float32, after checking that the two shapes match."
+    if x_hat.shape != x.shape:
+        raise ValueError(f"x_hat has shape {tuple(x_hat.shape)} but x has shape {tuple(x.shape)}; "
+                         "the reconstruction must match its target")
+    # float32 at least (bf16 under autocast is promoted), float64 inputs stay float64
+    dtype = torch.promote_types(torch.promote_types(x_hat.dtype, x.dtype), torch.float32)
+    return x_hat.to(dtype) - x.to(dtype)
+
+# %% ../nbs/04_losses.ipynb #4acf798a
 def reconstruction_terms(x_hat: torch.Tensor, x: torch.Tensor, lat_weights=None, circular: bool = True) -> dict:
     "The terms of the advanced loss as float32 scalars: 'mse', 'l1', 'grad_lon', 'grad_lat' (MSE of differences)."
     error = _error(x_hat, x)
@@ -61,15 +71,6 @@ def reconstruction_terms(x_hat: torch.Tensor, x: torch.Tensor, lat_weights=None,
     w_between = None if w is None else 0.5 * (w[1:] + w[:-1])  # latitude differences sit between two rows
     return {"mse": weighted_mean(error.square(), w), "l1": weighted_mean(error.abs(), w),
             "grad_lon": weighted_mean(d_lon.square(), w), "grad_lat": weighted_mean(d_lat.square(), w_between)}
-
-
-def _error(x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    if x_hat.shape != x.shape:
-        raise ValueError(f"x_hat has shape {tuple(x_hat.shape)} but x has shape {tuple(x.shape)}; "
-                         "the reconstruction must match its target")
-    # float32 at least (bf16 under autocast is promoted), float64 inputs stay float64
-    dtype = torch.promote_types(torch.promote_types(x_hat.dtype, x.dtype), torch.float32)
-    return x_hat.to(dtype) - x.to(dtype)
 
 
 def reconstruction_loss(x_hat: torch.Tensor, x: torch.Tensor, advanced: bool = True,

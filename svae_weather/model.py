@@ -21,7 +21,7 @@ __all__ = ['DISTRIBUTIONS', 'SPHERICAL', 'ModelConfigError', 'downsample_factor'
            'check_config', 'PeriodicConv2d', 'PeriodicConvTranspose2d', 'group_norm', 'conv_norm_act', 'ResidualBlock',
            'project_to_sphere', 'gaussian_kl_map', 'Encoder', 'posterior_head', 'head_to_params', 'Decoder',
            'check_static', 'WeatherVAEBase', 'WeatherVAEStatic', 'check_input', 'params_to_posterior',
-           'sample_latent_and_kl', 'ImprovedWeatherVAE']
+           'sample_latent_and_kl', 'WeatherVAEPosterior', 'ImprovedWeatherVAE']
 
 # %% ../nbs/03_model.ipynb #05d754a6
 DISTRIBUTIONS = ("normal", "vmf", "power")
@@ -48,7 +48,7 @@ def _max_stages(shape: Sequence[int]) -> int:
     twos = min((n & -n).bit_length() - 1 for n in shape)  # power of two in each side
     return twos + 1
 
-
+# %% ../nbs/03_model.ipynb #d9c06287
 def check_spatial_shape(spatial_shape, hidden_dims) -> tuple[int, int]:
     "Validate `spatial_shape` against the downsampling factor of `hidden_dims`; return it as a tuple of ints."
     if (isinstance(spatial_shape, (str, bytes)) or not isinstance(spatial_shape, Sequence)
@@ -337,7 +337,7 @@ def check_input(t, name: str, expected: tuple, axes: str):
         raise ValueError(f"{name} must have shape (batch, {', '.join(map(str, expected))}) = (batch, {axes}) "
                          f"for this model, got {got}{hint}")
 
-
+# %% ../nbs/03_model.ipynb #7beff078
 def params_to_posterior(params: dict, distribution: str) -> Distribution:
     "The batched posterior for `encode`'s maps: batch_shape (B, h, w), event_shape (latent_channels,)."
     if distribution == "normal":
@@ -360,8 +360,8 @@ def sample_latent_and_kl(params: dict, distribution: str) -> tuple[torch.Tensor,
     return z, kl.mean(dim=(-2, -1))
 
 # %% ../nbs/03_model.ipynb #4a7e2ec4
-class ImprovedWeatherVAE(WeatherVAEStatic):
-    "Convolutional VAE with a spatial latent: a normal, vMF or Power Spherical posterior on every latent pixel."
+class WeatherVAEPosterior(WeatherVAEStatic):
+    "`WeatherVAEStatic` plus inference: the posterior parameter maps of `x`, the posterior, a sample and its KL."
     def encode(self, x: torch.Tensor) -> dict:
         "Posterior parameter maps: normal {'mu', 'logvar'} (B, d, h, w); vmf/power {'loc' (B, d, h, w), 'kappa' (B, 1, h, w)}."
         check_input(x, "x", (self.n_channels, *self.spatial_shape), "channel, latitude, longitude")
@@ -381,6 +381,9 @@ class ImprovedWeatherVAE(WeatherVAEStatic):
         "A reparameterised latent sample (B, d, h, w) and the KL to the prior (B,), averaged over latent pixels."
         return sample_latent_and_kl(params, self.distribution)
 
+# %% ../nbs/03_model.ipynb #aaaf462c
+class ImprovedWeatherVAE(WeatherVAEPosterior):
+    "Convolutional VAE with a spatial latent: a normal, vMF or Power Spherical posterior on every latent pixel."
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         "Latent map (B, latent_channels, h, w) -> reconstruction (B, n_channels, H, W) in [-1, 1]."
         check_input(z, "z", self.latent_shape, "latent_channels, latent latitude, latent longitude")
