@@ -29,7 +29,7 @@ TEST_PERIOD = ["2018-01-01T00:00:00", "2018-12-31T18:00:00"]
 CHANNEL = "2m_temperature"
 VARIANTS = {  # name: (what changes, svae-train flags)
     "defaults": ("the shipped recipe", ""),
-    "minmax": ("one min/max for the whole field instead of anomalies", "--normalization minmax"),
+    "minmax": ("one min/max for the whole field instead of anomalies (no mixing)", "--normalization minmax --mix-fields 0"),
     "no-lat-weight": ("unweighted loss", "--no-lat-weighted-loss"),
     "mse": ("plain MSE instead of the L1 + MSE + gradient loss", "--no-use-advanced-loss"),
     "static": ("position fields on", "--static-fields"),
@@ -40,13 +40,18 @@ VARIANTS = {  # name: (what changes, svae-train flags)
     "no-warmup": ("no warm-up", "--warmup-steps 0"),
     "batch-32": ("batch 32", "--batch-size 32"),
     "batch-4": ("batch 4", "--batch-size 4"),
+    "no-ema": ("no moving average of the weights", "--ema-decay 0"),
+    "no-mix": ("no mixing of training fields", "--mix-fields 0"),
+    "mix-early": ("mixing from the first epoch", "--mix-after 0"),
+    "mix-1-early": ("every training field mixed, from the first epoch", "--mix-fields 1 --mix-after 0"),
+    "mix-early-no-ema": ("mixing from the first epoch, no weight average", "--mix-after 0 --ema-decay 0"),
 }
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--variants", nargs="+", default=["defaults", "minmax", "no-lat-weight", "mse", "static",
-                                                     "lr-1e-4", "batch-32", "batch-4", "width-32", "wide"], choices=list(VARIANTS))
+                                                     "lr-1e-4", "batch-32", "batch-4", "width-32", "wide", "no-ema", "no-mix", "mix-early"], choices=list(VARIANTS))
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     p.add_argument("--epochs", type=int, default=None, help="train each run for N epochs (the fair budget on a busy machine)")
     p.add_argument("--minutes-per-run", type=float, default=1.0, help="svae-train --time-limit, when --epochs is not given")

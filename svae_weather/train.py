@@ -5,11 +5,13 @@
 # %% ../nbs/05_train.ipynb #a1bd4590
 from __future__ import annotations
 
+import copy
 import datetime
 import math
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -30,16 +32,16 @@ from .train_cli import (CHECKPOINT_FORMAT, CHECKPOINT_KIND, MODEL_KIND, OUTPUT_F
 
 # %% auto #0
 __all__ = ['DEFAULTS', 'STREAM_BLOCK_BYTES', 'STREAM_BUFFER_BLOCKS', 'HISTORY_KEYS', 'train_step', 'evaluate', 'lr_factor',
-           'run_progress', 'step_epoch_scheduler', 'LRSchedule', 'NonFiniteLoss', 'run_batches', 'run_epoch',
-           'load_data', 'materialise', 'time_blocks', 'epoch_plan', 'batches_of', 'read_blocks', 'prefetched',
-           'BlockStream', 'fit_in_blocks', 'stream_data', 'build_model', 'load_trained', 'checkpoint_state', 'save_run',
-           'to_device_if_fits', 'setup_run', 'make_before_step', 'train_epoch', 'end_epoch', 'plan_steps', 'run_epochs',
-           'train']
+           'run_progress', 'step_epoch_scheduler', 'LRSchedule', 'WeightAverage', 'NonFiniteLoss', 'run_batches',
+           'run_epoch', 'load_data', 'materialise', 'anomaly_centre', 'mix_fields', 'time_blocks', 'epoch_plan',
+           'batches_of', 'read_blocks', 'prefetched', 'BlockStream', 'fit_in_blocks', 'stream_data', 'build_model',
+           'load_trained', 'scored_model', 'checkpoint_state', 'save_run', 'to_device_if_fits', 'setup_run',
+           'make_before_step', 'train_epoch', 'end_epoch', 'plan_steps', 'run_epochs', 'train']
 
 # %% ../nbs/05_train.ipynb #f72de2f3
 DEFAULTS = dict(
     # data
-    train_split=0.8, val_split=0.1, normalization="anomaly", data_loading="auto",
+    train_split=0.8, val_split=0.1, normalization="anomaly", data_loading="auto", mix_fields=0.5, mix_after=4,
     # model
     distribution="normal", latent_channels=4, hidden_dims=[16, 32, 64, 128], use_residual=True,
     circular_padding=True, static_fields=False,
@@ -47,7 +49,7 @@ DEFAULTS = dict(
     use_advanced_loss=True, perceptual_weight=PERCEPTUAL_WEIGHT, grad_loss_weight=GRAD_LOSS_WEIGHT,
     lat_weighted_loss=True, kl_weight=KL_WEIGHT, kl_annealing=False,
     # optimisation
-    lr=2e-3, weight_decay=1e-4, grad_clip=10.0, batch_size=8, epochs=20, time_limit=None,
+    lr=2e-3, weight_decay=1e-4, grad_clip=10.0, ema_decay=0.999, batch_size=8, epochs=20, time_limit=None,
     lr_scheduler="cosine", warmup_steps=100, seed=0,
     # run
     checkpoint_interval=60.0,
@@ -139,6 +141,27 @@ class LRSchedule:
         if self.epoch_scheduler is not None:
             self.epoch_scheduler.load_state_dict(state["epoch_scheduler"])
 
+# %% ../nbs/05_train.ipynb #14545081
+class WeightAverage:
+    "An exponential moving average of `model`'s weights, held in a frozen copy of it; `update(model)` after each step."
+    def __init__(self, model: torch.nn.Module, decay: float = 0.999):
+        self.decay, self.steps = decay, 0
+        self.model = copy.deepcopy(model).requires_grad_(False)
+
+    def rate(self) -> float:
+        "The decay d_t of the next update."
+        t = self.steps + 1
+        return min(self.decay, (1 + t) / (10 + t))
+
+    @torch.no_grad()
+    def update(self, model: torch.nn.Module) -> None:
+        "Move the average towards `model`'s weights; its buffers (the static fields) are copied."
+        mine, theirs = list(self.model.parameters()), [p.detach() for p in model.parameters()]
+        torch._foreach_lerp_(mine, theirs, 1.0 - self.rate())  # one fused kernel, as torch.optim.swa_utils does
+        for a, b in zip(self.model.buffers(), model.buffers()):
+            a.copy_(b)
+        self.steps += 1
+
 # %% ../nbs/05_train.ipynb #af46af59
 class NonFiniteLoss(TrainError):
     "The training loss became NaN or infinite."
@@ -153,8 +176,10 @@ def _check_and_show(sums, count, step, bar, check_finite, kl_weight):
 
 # %% ../nbs/05_train.ipynb #113fd128
 def run_batches(model, optimizer, batches, steps, kl_weight, loss_kwargs=None, autocast_dtype=None, grad_clip=10.0,
-                bar=None, log_every=20, check_finite=True, before_step=None):
-    "Train on `steps` batches drawn from the iterator `batches`; returns (loss, recon, kl sums weighted by batch size, samples, steps)."
+                bar=None, log_every=20, check_finite=True, before_step=None, average=None, augment=None):
+    """Train on `steps` batches drawn from the iterator `batches`, each passed through `augment` (if given) on the
+    device, updating the `WeightAverage` `average` after each step; returns (loss, recon, kl sums weighted by batch
+    size, samples, steps)."""
     device = next(model.parameters()).device
     sums, count = torch.zeros(3, device=device), 0
     for step in range(steps):
@@ -162,7 +187,10 @@ def run_batches(model, optimizer, batches, steps, kl_weight, loss_kwargs=None, a
             return sums, count, step
         x = next(batches)
         x = x if x.device == device else x.to(device, non_blocking=True)
+        x = x if augment is None else augment(x)
         t = train_step(model, optimizer, x, kl_weight, loss_kwargs, autocast_dtype, grad_clip)
+        if average is not None:
+            average.update(model)
         sums += torch.stack([t["loss"], t["recon"], t["kl"]]).float() * len(x)
         count += len(x)
         if ((step + 1) % log_every == 0 or step + 1 == steps) and (bar is not None or check_finite):
@@ -215,6 +243,24 @@ def materialise(data: dict) -> dict:
     val = None if data["val_da"] is None else np.asarray(norm.normalize(data["val_da"].values), dtype=np.float32)
     return {"train": np.asarray(norm.normalize(train_da.values), dtype=np.float32), "val": val,
             "normalizer": norm, "info": _describe(data)}
+
+# %% ../nbs/05_train.ipynb #dc5fe789
+def anomaly_centre(normalizer: Normalizer) -> torch.Tensor:
+    "The normalised value of a zero anomaly, (channel, latitude, longitude): the point that fields are mixed about."
+    if normalizer.mean is None:
+        raise TrainError("--mix-fields mixes anomalies about the per-grid-point training mean, which --normalization "
+                         "minmax does not remove; use --normalization anomaly, or --mix-fields 0")
+    return torch.as_tensor(normalizer.normalize(normalizer.mean[None])[0], dtype=torch.float32)
+
+# %% ../nbs/05_train.ipynb #5b68b855
+def mix_fields(x: torch.Tensor, centre: torch.Tensor, share: float = 0.5) -> torch.Tensor:
+    "The batch `x` with a random `share` of its fields replaced by cos(t) a + sin(t) b: anomalies a, b of two fields."
+    if share <= 0 or len(x) < 2:
+        return x
+    a = x - centre
+    t = torch.rand(len(x), 1, 1, 1, device=x.device) * (math.pi / 2)
+    mixed = centre + torch.cos(t) * a + torch.sin(t) * a.roll(1, dims=0)
+    return torch.where(torch.rand(len(x), 1, 1, 1, device=x.device) < share, mixed, x)
 
 # %% ../nbs/05_train.ipynb #00a1ef49
 STREAM_BLOCK_BYTES = 16 * 2**20  # a block: whole chunks up to 16 MiB
@@ -373,11 +419,19 @@ HISTORY_KEYS = ("epoch", "steps", "train_loss", "train_recon", "train_kl", "val_
                 "kl_weight", "lr", "seconds")
 
 
+def scored_model(run: dict) -> torch.nn.Module:
+    "The weights that are validated, kept and saved: the run's weight average, or its trained weights without one."
+    return run["model"] if run["average"] is None else run["average"].model
+
+
 def checkpoint_state(run: dict, epoch: int, states: list) -> dict:
     "The checkpoint dict of `run` (the state `train` keeps) after `epoch` epochs."
+    average = run["average"]
     return {"kind": CHECKPOINT_KIND, "format": CHECKPOINT_FORMAT, **run["meta"], "epoch": epoch, "step": run["step"],
             "elapsed": run["elapsed"](), "train_seconds": run["train_seconds"],
-            "model_state": run["model"].state_dict(), "optimizer_state": run["optimizer"].state_dict(),
+            "model_state": scored_model(run).state_dict(),  # what load_trained, svae-eval and svae-encode read
+            "averaging": None if average is None else {"trained_state": run["model"].state_dict(), "steps": average.steps},
+            "optimizer_state": run["optimizer"].state_dict(),
             "schedule_state": run["schedule"].state_dict(), "history": run["history"],
             "best_val_loss": None if run["best"] == math.inf else run["best"],
             "rng_states": states, "world_size": run["world"]}
@@ -423,8 +477,14 @@ def to_device_if_fits(array: np.ndarray, device: torch.device) -> torch.Tensor:
 
 # %% ../nbs/05_train.ipynb #8d582839
 def _restore(run: dict, ckpt: dict) -> None:
-    "Continue `run` from checkpoint `ckpt` (weights, optimiser, schedule, history, random state, clocks)."
-    run["model"].load_state_dict(ckpt["model_state"])
+    "Continue `run` from checkpoint `ckpt` (weights and their average, optimiser, schedule, history, random state, clocks)."
+    averaging = ckpt.get("averaging")  # None: the checkpoint's model is the trained one
+    run["model"].load_state_dict(averaging["trained_state"] if averaging else ckpt["model_state"])
+    if run["average"] is not None:
+        run["average"] = WeightAverage(run["model"], run["average"].decay)  # from the restored weights...
+        if averaging:  # ...or the saved average
+            run["average"].model.load_state_dict(ckpt["model_state"])
+            run["average"].steps = averaging["steps"]
     run["optimizer"].load_state_dict(ckpt["optimizer_state"])
     run["schedule"].load_state_dict(ckpt["schedule_state"])
     run.update(history=ckpt["history"], start=ckpt["epoch"], step=ckpt["step"], saved_epoch=ckpt["epoch"],
@@ -473,6 +533,8 @@ def _finish_setup(run: dict, ckpt) -> dict:
     on_device = lambda a: a if a is None or isinstance(a, BlockStream) else to_device_if_fits(a, device)
     run["train_x"], run["val_x"] = on_device(data["train"]), on_device(data["val"])
     run["loss_kwargs"] = _loss_kwargs(args, data["info"], device)
+    run["augment"] = partial(mix_fields, centre=anomaly_centre(data["normalizer"]).to(device),
+                             share=args.mix_fields) if args.mix_fields > 0 else None
     model = run["model"]
     step_model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) \
         if world > 1 else model
@@ -505,8 +567,9 @@ def setup_run(argv=None) -> dict:
     data = _read_periods(args, data, rank, world)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     schedule = LRSchedule(optimizer, args.lr_scheduler, args.lr_scheduler_params, args.warmup_steps, args.epochs)
+    average = WeightAverage(model, args.ema_decay) if args.ema_decay > 0 else None
     run = dict(args=args, out=Path(args.output_dir), rank=rank, world=world, device=device, model=model, data=data,
-               optimizer=optimizer, schedule=schedule, shuffle=shuffle, history={k: [] for k in HISTORY_KEYS},
+               optimizer=optimizer, schedule=schedule, average=average, shuffle=shuffle, history={k: [] for k in HISTORY_KEYS},
                start=0, step=0, best=math.inf, best_pending=None, saved_epoch=None, train_seconds=0.0,
                prior_elapsed=0.0, t0=t0, last_write=time.monotonic())
     run["elapsed"] = lambda: run["prior_elapsed"] + time.monotonic() - t0
@@ -585,7 +648,8 @@ def train_epoch(run: dict, epoch: int, before_step, steps_per_epoch: int):
         sums, count, steps = run_batches(run["step_model"], run["optimizer"], batches, steps_per_epoch, kl_w,
                                          run["loss_kwargs"], run["amp"], args.grad_clip,
                                          bar=None if bar.disable else bar, log_every=args.log_every,
-                                         check_finite=run["world"] == 1, before_step=before_step)
+                                         check_finite=run["world"] == 1, before_step=before_step,
+                                         average=run["average"], augment=run["augment"] if epoch >= args.mix_after else None)
     except NonFiniteLoss as e:
         raise _nonfinite(run, f"{e} of epoch {epoch + 1}") from None
     finally:
@@ -608,7 +672,7 @@ def _validate(run: dict, epoch: int, last: bool):
         return None
     data = run["val_x"]
     parts = data.in_order() if isinstance(data, BlockStream) else [data]  # a streamed period: a buffer at a time
-    scores = [(len(x), evaluate(run["model"], x, args.kl_weight, run["loss_kwargs"],
+    scores = [(len(x), evaluate(scored_model(run), x, args.kl_weight, run["loss_kwargs"],
                                 batch_size=max(256, args.batch_size), autocast_dtype=run["amp"])) for x in parts]
     val = scores[0][1] if len(scores) == 1 else \
         {k: sum(n * r[k] for n, r in scores) / sum(n for n, _ in scores) for k in ("loss", "recon", "kl")}
@@ -623,7 +687,7 @@ def _keep_best(run: dict, epoch: int, val) -> None:
     if val is not None:
         run["best"] = val["loss"]  # kept in memory (a copy on the device) until the next write
     run["best_pending"] = {"kind": MODEL_KIND, **run["meta"], "epoch": epoch + 1, "val_loss": val and val["loss"],
-                           "model_state": {k: v.detach().clone() for k, v in run["model"].state_dict().items()}}
+                           "model_state": {k: v.detach().clone() for k, v in scored_model(run).state_dict().items()}}
 
 # %% ../nbs/05_train.ipynb #7d00456b
 def _epoch_line(row, epochs) -> str:
@@ -702,7 +766,7 @@ def _announce_stop(run: dict, epoch: int) -> None:
 
 # %% ../nbs/05_train.ipynb #d184adb3
 def _result(run: dict) -> dict:
-    return {"model": run["model"], "history": run["history"], "output_dir": run["out"], "config": run["config"],
+    return {"model": scored_model(run), "history": run["history"], "output_dir": run["out"], "config": run["config"],
             "best_val_loss": run["best"], "rank": run["rank"], "world_size": run["world"], "stopped": run["stopped"]}
 
 # %% ../nbs/05_train.ipynb #d8425ba4

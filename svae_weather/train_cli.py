@@ -291,6 +291,11 @@ def _data_flags(g, d):
     g.add_argument("--normalization", choices=("anomaly", "minmax"), default=d["normalization"],
                    help="anomaly: remove the per-grid-point training mean, scale anomalies to [-1, 1]; "
                    "minmax: one min/max per channel for the whole field")
+    g.add_argument("--mix-fields", type=float, default=d["mix_fields"], metavar="SHARE",
+                   help="share of training fields replaced by cos(t) a + sin(t) b, a mix of two fields' anomalies "
+                   "(0: none; needs --normalization anomaly)")
+    g.add_argument("--mix-after", type=int, default=d["mix_after"], metavar="EPOCHS",
+                   help="epochs of real fields before the mixing starts")
     g.add_argument("--data-loading", choices=("auto", "memory", "stream"), default=d["data_loading"],
                    help="memory: read the training and validation periods into RAM; stream: read the training period "
                    "from the store in blocks while training; auto: memory when it fits (see the run's first line)")
@@ -329,6 +334,8 @@ def _optim_flags(g, d):
     g.add_argument("--lr", type=float, default=d["lr"], help="AdamW peak learning rate")
     g.add_argument("--weight-decay", type=float, default=d["weight_decay"], help="AdamW weight decay")
     g.add_argument("--grad-clip", type=float, default=d["grad_clip"], help="clip the gradient norm to this value")
+    g.add_argument("--ema-decay", type=float, default=d["ema_decay"],
+                   help="decay of the moving average of the weights that is validated and saved (0: no average)")
     g.add_argument("--epochs", type=int, default=d["epochs"], help="passes over the training split")
     g.add_argument("--time-limit", type=float, default=d["time_limit"], metavar="MINUTES",
                    help="stop after this many minutes (whichever of --epochs and --time-limit ends first); the "
@@ -460,7 +467,7 @@ def absolute_data_path(path):
 # %% ../nbs/91_train_cli.ipynb #2a0426d4
 def _check_numbers(args) -> None:
     for key, low in (("epochs", 1), ("batch_size", 1), ("eval_every", 1), ("log_every", 1), ("latent_channels", 1),
-                     ("threads", 1), ("warmup_steps", 0)):
+                     ("threads", 1), ("warmup_steps", 0), ("mix_after", 0)):
         if getattr(args, key) is not None and getattr(args, key) < low:
             raise TrainError(f"{flag(key)} must be at least {low}, got {getattr(args, key)}")
     for key in ("lr", "grad_clip", "time_limit"):
@@ -472,6 +479,15 @@ def _check_numbers(args) -> None:
             raise TrainError(f"{flag(key)} must be zero or a positive finite number, got {getattr(args, key)}")
     if not 0 <= args.val_split < 1:
         raise TrainError(f"--val-split must be at least 0 and below 1 (e.g. 0.1), got {args.val_split}")
+    if not 0 <= args.mix_fields <= 1:
+        raise TrainError(f"--mix-fields is the share of training fields that are mixed, from 0 to 1 (e.g. 0.5), "
+                         f"got {args.mix_fields}")
+    if args.mix_fields > 0 and args.normalization == "minmax":
+        raise TrainError("--mix-fields mixes anomalies about the training mean, which --normalization minmax does "
+                         "not remove; add --mix-fields 0")
+    if not 0 <= args.ema_decay < 1:
+        raise TrainError(f"--ema-decay must be at least 0 and below 1 (e.g. 0.999; 0 trains without the weight "
+                         f"average), got {args.ema_decay}")
 
 # %% ../nbs/91_train_cli.ipynb #9dd59b18
 def check_args(args) -> None:
@@ -512,9 +528,9 @@ def check_output_dir(out: Path, overwrite: bool) -> None:
 
 # %% ../nbs/91_train_cli.ipynb #82e66b1f
 RUN_KEYS = ("data_path", "variable", "levels", "time_slice", "train_split", "val_split", "normalization",
-            "distribution", "latent_channels", "hidden_dims", "use_residual", "circular_padding", "static_fields",
+            "mix_fields", "mix_after", "distribution", "latent_channels", "hidden_dims", "use_residual", "circular_padding", "static_fields",
             "use_advanced_loss", "perceptual_weight", "grad_loss_weight", "lat_weighted_loss", "kl_weight",
-            "kl_annealing", "lr", "weight_decay", "grad_clip", "batch_size", "lr_scheduler", "lr_scheduler_params",
+            "kl_annealing", "lr", "weight_decay", "grad_clip", "ema_decay", "batch_size", "lr_scheduler", "lr_scheduler_params",
             "warmup_steps", "seed")
 EXTENDABLE_KEYS = ("epochs", "time_limit")  # may differ on --resume: train longer than first planned
 
