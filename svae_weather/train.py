@@ -141,7 +141,7 @@ class LRSchedule:
         if self.epoch_scheduler is not None:
             self.epoch_scheduler.load_state_dict(state["epoch_scheduler"])
 
-# %% ../nbs/05_train.ipynb #14545081
+# %% ../nbs/05_train.ipynb #265956d7
 class WeightAverage:
     "An exponential moving average of `model`'s weights, held in a frozen copy of it; `update(model)` after each step."
     def __init__(self, model: torch.nn.Module, decay: float = 0.999):
@@ -244,7 +244,7 @@ def materialise(data: dict) -> dict:
     return {"train": np.asarray(norm.normalize(train_da.values), dtype=np.float32), "val": val,
             "normalizer": norm, "info": _describe(data)}
 
-# %% ../nbs/05_train.ipynb #dc5fe789
+# %% ../nbs/05_train.ipynb #facffbc2
 def anomaly_centre(normalizer: Normalizer) -> torch.Tensor:
     "The normalised value of a zero anomaly, (channel, latitude, longitude): the point that fields are mixed about."
     if normalizer.mean is None:
@@ -252,7 +252,7 @@ def anomaly_centre(normalizer: Normalizer) -> torch.Tensor:
                          "minmax does not remove; use --normalization anomaly, or --mix-fields 0")
     return torch.as_tensor(normalizer.normalize(normalizer.mean[None])[0], dtype=torch.float32)
 
-# %% ../nbs/05_train.ipynb #5b68b855
+# %% ../nbs/05_train.ipynb #cc9516d5
 def mix_fields(x: torch.Tensor, centre: torch.Tensor, share: float = 0.5) -> torch.Tensor:
     "The batch `x` with a random `share` of its fields replaced by cos(t) a + sin(t) b: anomalies a, b of two fields."
     if share <= 0 or len(x) < 2:
