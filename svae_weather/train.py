@@ -248,8 +248,8 @@ def materialise(data: dict) -> dict:
 def anomaly_centre(normalizer: Normalizer) -> torch.Tensor:
     "The normalised value of a zero anomaly, (channel, latitude, longitude): the point that fields are mixed about."
     if normalizer.mean is None:
-        raise TrainError("--mix-fields mixes anomalies about the per-grid-point training mean, which --normalization "
-                         "minmax does not remove; use --normalization anomaly, or --mix-fields 0")
+        raise TrainError("anomaly_centre needs an anomaly normaliser (one fitted with a per-grid-point training mean); "
+                         "this one is min/max")
     return torch.as_tensor(normalizer.normalize(normalizer.mean[None])[0], dtype=torch.float32)
 
 # %% ../nbs/05_train.ipynb #cc9516d5
@@ -641,6 +641,7 @@ def train_epoch(run: dict, epoch: int, before_step, steps_per_epoch: int):
     args = run["args"]
     kl_w = kl_weight_at(epoch, args.epochs, kl_weight=args.kl_weight, annealing=args.kl_annealing)
     before = run["shuffle"].get_state()
+    augment = run["augment"] if epoch >= args.mix_after else None  # real fields only for the first --mix-after epochs
     batches = _epoch_batches(run, args.batch_size)
     bar = tqdm(total=steps_per_epoch, desc=f"epoch {epoch + 1}/{args.epochs}", leave=False, dynamic_ncols=True,
                disable=not (run["rank"] == 0 and args.progress))
@@ -649,7 +650,7 @@ def train_epoch(run: dict, epoch: int, before_step, steps_per_epoch: int):
                                          run["loss_kwargs"], run["amp"], args.grad_clip,
                                          bar=None if bar.disable else bar, log_every=args.log_every,
                                          check_finite=run["world"] == 1, before_step=before_step,
-                                         average=run["average"], augment=run["augment"] if epoch >= args.mix_after else None)
+                                         average=run["average"], augment=augment)
     except NonFiniteLoss as e:
         raise _nonfinite(run, f"{e} of epoch {epoch + 1}") from None
     finally:

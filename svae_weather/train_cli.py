@@ -528,9 +528,11 @@ def check_output_dir(out: Path, overwrite: bool) -> None:
 
 # %% ../nbs/91_train_cli.ipynb #82e66b1f
 RUN_KEYS = ("data_path", "variable", "levels", "time_slice", "train_split", "val_split", "normalization",
-            "mix_fields", "mix_after", "distribution", "latent_channels", "hidden_dims", "use_residual", "circular_padding", "static_fields",
+            "mix_fields", "mix_after", "distribution", "latent_channels", "hidden_dims", "use_residual",
+            "circular_padding", "static_fields",
             "use_advanced_loss", "perceptual_weight", "grad_loss_weight", "lat_weighted_loss", "kl_weight",
-            "kl_annealing", "lr", "weight_decay", "grad_clip", "ema_decay", "batch_size", "lr_scheduler", "lr_scheduler_params",
+            "kl_annealing", "lr", "weight_decay", "grad_clip", "ema_decay", "batch_size", "lr_scheduler",
+            "lr_scheduler_params",
             "warmup_steps", "seed")
 EXTENDABLE_KEYS = ("epochs", "time_limit")  # may differ on --resume: train longer than first planned
 
