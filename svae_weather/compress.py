@@ -16,9 +16,10 @@ import xarray as xr
 from tqdm.auto import tqdm
 
 import svae_weather
-from .data import DataError, Normalizer, open_weather
+from .data import DataError, Normalizer, latitude_weights, open_weather
 from .evaluate import trained_on
 from .model import ImprovedWeatherVAE, project_to_sphere
+from .refine import refine_codes
 from .train import TrainError, load_trained
 
 # %% auto #0
@@ -145,9 +146,14 @@ def model_input(m: WeatherCompressor, data, source: str = "the data") -> xr.Data
 
 # %% ../nbs/10_compress.ipynb #72d36166
 @torch.no_grad()
-def encode_fields(m: WeatherCompressor, fields: np.ndarray, sample: bool = False, batch_size: int = 64) -> dict:
+def encode_fields(m: WeatherCompressor, fields: np.ndarray, sample: bool = False, batch_size: int = 64,
+                  refine_steps: int = 0) -> dict:
     "Physical fields (N, C, H, W) -> {'latent': (N, d, h, w), 'concentration': (N, h, w) or 'std': (N, d, h, w)}."
+    if sample and refine_steps:
+        raise CompressError("refine_steps improves the posterior's most likely point, sample=True draws a random one "
+                            "instead: give one of them")
     device = next(m.model.parameters()).device
+    weights = torch.tensor(latitude_weights(m.latitude), dtype=torch.float32, device=device) if refine_steps else None
     latents, spreads = [], []
     for start in range(0, len(fields), batch_size):
         x = np.asarray(m.normalizer.normalize(np.asarray(fields[start:start + batch_size], np.float32)), np.float32)
@@ -158,6 +164,8 @@ def encode_fields(m: WeatherCompressor, fields: np.ndarray, sample: bool = False
             z, spread = params["mu"], (0.5 * params["logvar"]).exp()
         if sample:
             z = m.model.posterior_from_params(params).sample().permute(0, 3, 1, 2)  # (B, h, w, d) -> (B, d, h, w)
+        elif refine_steps:
+            z = refine_codes(m.model, torch.from_numpy(x).to(device), refine_steps, weights=weights)
         latents.append(z.float().cpu().numpy())
         spreads.append(spread.float().cpu().numpy())
     d, h, w = m.model.latent_shape
@@ -167,10 +175,13 @@ def encode_fields(m: WeatherCompressor, fields: np.ndarray, sample: bool = False
                 np.concatenate(spreads) if spreads else (empty(h, w) if m.spherical else empty(d, h, w))}
 
 # %% ../nbs/10_compress.ipynb #d69a1778
-def latent_attrs(m: WeatherCompressor, source: str, sample: bool) -> dict:
+def latent_attrs(m: WeatherCompressor, source: str, sample: bool, refine_steps: int = 0) -> dict:
     "Attributes of a latent Dataset: what it is, which model made it from which data (zarr and netCDF safe)."
     latent = ("posterior draw" if sample else "mean direction on the unit sphere" if m.spherical else "posterior mean")
-    return {"svae_weather": LATENTS_KIND, "latent": latent, "distribution": m.model.distribution,
+    if refine_steps:
+        latent += f", refined by {refine_steps} steps through the decoder"
+    return {"svae_weather": LATENTS_KIND, "latent": latent, "refine_steps": refine_steps,
+            "distribution": m.model.distribution,
             "model_fingerprint": m.fingerprint, "model_path": m.path, "source": str(source),
             "channels": json.dumps(m.channels), "units": json.dumps(m.units),
             "training_config": json.dumps(m.config), "package_version": svae_weather.__version__}
@@ -196,7 +207,7 @@ def latent_dataset(m: WeatherCompressor, times, latent, spread, attrs: dict, dty
 
 # %% ../nbs/10_compress.ipynb #ee884b79
 def encode(m: WeatherCompressor, data, sample: bool = False, seed: int = 0, dtype="float32", batch_size: int = 64,
-           read_block: int = 1024, progress: bool = False) -> xr.Dataset:
+           read_block: int = 1024, progress: bool = False, refine_steps: int = 0) -> xr.Dataset:
     "Latents of `data` (any form `model_input` reads) as a labelled Dataset; see the top of this notebook."
     if np.dtype(dtype) not in (np.float16, np.float32):
         raise CompressError(f"dtype must be float32 or float16; got {dtype!r}")
@@ -206,11 +217,12 @@ def encode(m: WeatherCompressor, data, sample: bool = False, seed: int = 0, dtyp
     with torch.random.fork_rng(devices=[device.index or 0] if device.type == "cuda" else []):
         torch.manual_seed(seed)
         for start in tqdm(range(0, da.sizes["time"], read_block), desc="encoding", disable=not progress, leave=False):
-            parts.append(encode_fields(m, da.isel(time=slice(start, start + read_block)).values, sample, batch_size))
+            block = da.isel(time=slice(start, start + read_block)).values
+            parts.append(encode_fields(m, block, sample, batch_size, refine_steps))
     arrays = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     spread = arrays["concentration" if m.spherical else "std"]
     return latent_dataset(m, da["time"].values, arrays["latent"], spread,
-                          latent_attrs(m, da.attrs.get("source", ""), sample), dtype)
+                          latent_attrs(m, da.attrs.get("source", ""), sample, refine_steps), dtype)
 
 # %% ../nbs/10_compress.ipynb #af66138c
 @torch.no_grad()

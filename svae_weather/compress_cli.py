@@ -163,10 +163,10 @@ def encode_chunk(job: dict, index: int) -> int:
     block = da.isel(time=span)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(chunk_seed(job["seed"], index))
-        arrays = encode_fields(m, block.values, job["sample"], job["batch_size"])
+        arrays = encode_fields(m, block.values, job["sample"], job["batch_size"], job["refine_steps"])
     spread = arrays["concentration" if m.spherical else "std"]
-    data = latent_dataset(m, block["time"].values, arrays["latent"], spread, latent_attrs(m, "", job["sample"]),
-                          job["dtype"])
+    attrs = latent_attrs(m, "", job["sample"], job["refine_steps"])
+    data = latent_dataset(m, block["time"].values, arrays["latent"], spread, attrs, job["dtype"])
     write_chunk(job["output"], data, span, index)
     return index
 
@@ -183,6 +183,9 @@ def encode_parser() -> argparse.ArgumentParser:
     p.add_argument("--dtype", choices=("float32", "float16"), default="float32", help="precision of the latents")
     p.add_argument("--sample", action="store_true", help="a draw from the posterior instead of its mean direction")
     p.add_argument("--seed", type=int, default=0, help="seed of the --sample draws")
+    p.add_argument("--refine-steps", type=int, default=0, metavar="N",
+                   help="improve each code by N gradient steps through the decoder (0: the encoder's code; "
+                        "20 is a good choice; about 2N decoder passes per field)")
     p.add_argument("--chunk-size", type=int, default=256, help="time steps per chunk (read, encoded, written at once)")
     p.add_argument("--batch-size", type=int, default=64, help="fields per forward pass")
     p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
@@ -222,6 +225,9 @@ def encode_store(argv=None, on_chunk=None) -> dict:
     args = encode_parser().parse_args(argv)
     if args.batch_size < 1:
         raise CompressError(f"--batch-size must be at least 1; got {args.batch_size}")
+    if args.refine_steps < 0 or (args.refine_steps and args.sample):
+        raise CompressError(f"--refine-steps must be 0 or more, and 0 with --sample (a draw is not refined); got "
+                            f"{args.refine_steps}" + (" with --sample" if args.sample else ""))
     m = load_model(args.model_path, device=pick_device(args.device))
     source = _source_name(args.data_path)
     if source is not None and _source_name(args.output) == source:
@@ -230,10 +236,11 @@ def encode_store(argv=None, on_chunk=None) -> dict:
     spans = chunk_spans(len(times), args.chunk_size)
     settings = {"model_fingerprint": m.fingerprint, "source": source, "time_slice": args.time_slice,
                 "n_times": len(times), "chunk_size": args.chunk_size, "dtype": args.dtype, "sample": args.sample,
-                "seed": args.seed if args.sample else None}
+                "seed": args.seed if args.sample else None,
+                **({"refine_steps": args.refine_steps} if args.refine_steps else {})}  # stores of older versions match
     written = prepare_output(args.output, LATENTS_KIND, settings, args.overwrite, "svae-encode")
     if written is None:
-        attrs = latent_attrs(m, source or "the built-in synthetic sample", args.sample)
+        attrs = latent_attrs(m, source or "the built-in synthetic sample", args.sample, args.refine_steps)
         create_store(args.output, _latent_template(m, times, args.chunk_size, args.dtype, attrs), args.chunk_size,
                      {**attrs, "svae_settings": json.dumps(settings)})
         written = np.zeros(len(spans), bool)
@@ -241,7 +248,7 @@ def encode_store(argv=None, on_chunk=None) -> dict:
     job = {"model_path": m.path, "model_fingerprint": m.fingerprint, "device": args.device, "data_path": source,
            "time_slice": args.time_slice, "n_times": len(times), "chunk_size": args.chunk_size,
            "batch_size": args.batch_size, "sample": args.sample, "seed": args.seed, "dtype": args.dtype,
-           "output": str(args.output)}
+           "refine_steps": args.refine_steps, "output": str(args.output)}
     run_chunks(encode_chunk, job, pending, len(spans), args.scheduler, args.progress, on_chunk, "encoding")
     return {"output": str(args.output), "chunks": len(spans), "written_now": len(pending), "n_times": len(times)}
 

@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['USER_ERRORS', 'RESULT_FILES', 'FIGURE_FILES', 'MANIFEST', 'EvaluationError', 'trained_on', 'check_compatible',
            'evaluation_data', 'latent_size', 'latent_degrees_of_freedom', 'reconstruct_batches', 'read_climatology',
-           'climatology_plan', 'score_model', 'evaluate_model', 'mean_field_note', 'results_document',
-           'detailed_document', 'format_table', 'write_figures', 'check_writable', 'earlier_evaluation_files',
-           'write_manifest', 'check_output_dir', 'build_parser', 'check_args', 'write_results', 'report', 'draw',
-           'evaluate', 'main']
+           'climatology_plan', 'score_model', 'evaluate_model', 'mean_field_note', 'reconstruction_name',
+           'results_document', 'detailed_document', 'format_table', 'write_figures', 'check_writable',
+           'earlier_evaluation_files', 'write_manifest', 'check_output_dir', 'build_parser', 'check_args',
+           'write_results', 'report', 'draw', 'evaluate', 'main']
 
 # %% ../nbs/08_evaluate.ipynb #9a9bafcc
 import argparse
@@ -31,6 +31,7 @@ from .baselines import BaselineError, capped_components, eof_baseline_scores
 from .data import DataError, latitude_weights, open_weather, split_by_time
 from .metrics import MetricsError, Scorer, fit_climatology, nearest_hours
 from .model import ModelConfigError
+from .refine import REFINE_STEPS, refine_codes
 from .train import TrainError, atomic_write_json, load_trained, pick_device
 
 # %% ../nbs/08_evaluate.ipynb #5616038f
@@ -139,13 +140,16 @@ def latent_degrees_of_freedom(model) -> int:
 # %% ../nbs/08_evaluate.ipynb #487bb46f
 @torch.no_grad()
 def reconstruct_batches(model, normalizer, da: xr.DataArray, batch_size: int = 64, device="cpu",
-                        sample: bool = False, seed: int = 0, progress: bool = True, read_block: int = 1024):
+                        sample: bool = False, seed: int = 0, progress: bool = True, read_block: int = 1024,
+                        refine_steps: int = 0):
     "Yield (times, truth, reconstruction) per batch: numpy arrays (batch, channel, lat, lon) in physical units."
     device = torch.device(device)
     model = model.to(device).eval()
     n = da.sizes["time"]
+    weights = torch.tensor(latitude_weights(da["latitude"].values), dtype=torch.float32, device=device)
     generator_state = torch.random.fork_rng(devices=[device.index or 0] if device.type == "cuda" else [])
-    with generator_state, tqdm(total=math.ceil(n / batch_size), desc="reconstructing", unit="batch",
+    desc = f"refining codes ({refine_steps} steps)" if refine_steps else "reconstructing"
+    with generator_state, tqdm(total=math.ceil(n / batch_size), desc=desc, unit="batch",
                                disable=not progress, leave=False) as bar:
         torch.manual_seed(seed)
         for block_start in range(0, n, read_block):
@@ -157,6 +161,8 @@ def reconstruct_batches(model, normalizer, da: xr.DataArray, batch_size: int = 6
                 if sample:
                     z = model.posterior(x).sample()  # (batch, h, w, latent_channels)
                     x_hat = model.decode(z.permute(0, 3, 1, 2).contiguous())
+                elif refine_steps:
+                    x_hat = model.decode(refine_codes(model, x, refine_steps, weights=weights))
                 else:
                     x_hat = model.reconstruct(x)
                 recon = normalizer.denormalize(x_hat.float().cpu().numpy())
@@ -227,11 +233,12 @@ def _baseline_ks(model, n_train: int, n_cells: int, eof_ks=()) -> dict:
 
 # %% ../nbs/08_evaluate.ipynb #cc491744
 def score_model(model, normalizer, test_da, scorer, batch_size: int = 64, device="cpu", sample: bool = False,
-                seed: int = 0, progress: bool = True, keep_reconstruction: bool = False) -> tuple[dict, list]:
+                seed: int = 0, progress: bool = True, keep_reconstruction: bool = False,
+                refine_steps: int = 0) -> tuple[dict, list]:
     "Score the model's reconstructions of `test_da` with `scorer`: (values outside the normaliser, kept blocks)."
     outside, blocks = {"beyond_training_range": 0, "beyond_margin": 0, "values": 0}, []
     for times, truth, recon in reconstruct_batches(model, normalizer, test_da, batch_size, device, sample, seed,
-                                                   progress):
+                                                   progress, refine_steps=refine_steps):
         scorer.update(recon, truth, times)
         outside["beyond_training_range"] += normalizer.count_outside(truth)
         outside["beyond_margin"] += normalizer.count_outside(truth, beyond_margin=True)
@@ -244,7 +251,7 @@ def score_model(model, normalizer, test_da, scorer, batch_size: int = 64, device
 def evaluate_model(model, config: dict, normalizer, train_da: xr.DataArray, test_da: xr.DataArray,
                    batch_size: int = 64, device="cpu", sample: bool = False, seed: int = 0, eof_ks=(),
                    climatology_window: int = 61, progress: bool = True, keep_reconstruction: bool = False,
-                   baseline: bool = True, climatology=None) -> dict:
+                   baseline: bool = True, climatology=None, refine_steps: int = 0) -> dict:
     """Scores of `model` and of the EOF baselines on `test_da` (physical units, raw data).
 
     Returns {"model": Scorer, "eof": {fitted k: Scorer}, "eof_ks": {role: (requested, fitted)}, "latent_size",
@@ -259,7 +266,7 @@ def evaluate_model(model, config: dict, normalizer, train_da: xr.DataArray, test
     hours = "exact" if clim_info["hours"] == "exact" else "nearest"
     scorer = Scorer(weights, channels, normalizer, climatology, units, climatology_hours=hours)
     outside, blocks = score_model(model, normalizer, test_da, scorer, batch_size, device, sample, seed, progress,
-                                  keep_reconstruction)
+                                  keep_reconstruction, refine_steps)
     ks = _baseline_ks(model, len(train_values), int(np.prod(train_values.shape[1:])), eof_ks) if baseline else {}
     eof = eof_baseline_scores(train_values, np.asarray(test_da.values, dtype=np.float64),
                               [fitted for _, fitted in ks.values()], weights, channels, units, normalizer,
@@ -304,13 +311,21 @@ def _baseline_entry(evaluation: dict, role: str, matches: str, train_da) -> dict
                          f"{requested} were asked")
     return entry
 
+# %% ../nbs/08_evaluate.ipynb #795ff87c
+def reconstruction_name(settings: dict) -> str:
+    "What the evaluation decoded, as the results and the table name it."
+    if settings.get("sample"):
+        return "posterior sample"
+    steps = settings.get("refine_steps") or 0
+    return f"code refined, {steps} steps" if steps else "posterior mode"
+
 # %% ../nbs/08_evaluate.ipynb #458ba6cd
 def results_document(evaluation: dict, config: dict, test_da, train_da, settings: dict, normalizer=None) -> dict:
     "The content of test_results.json."
     k = evaluation["latent_size"]
     doc = {
         "n_samples": evaluation["model"].n_samples, "period": _span(test_da),
-        "reconstruction": "posterior sample" if settings.get("sample") else "posterior mode",
+        "reconstruction": reconstruction_name(settings),
         "latent_size": k, "latent_degrees_of_freedom": evaluation["latent_dof"],
         "compression": int(np.prod(test_da.shape[1:])) / k,
         "metrics": evaluation["model"].summary(),
@@ -454,6 +469,9 @@ def _add_scoring_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sample", action="store_true",
                    help="decode a random draw from the posterior instead of its mean")
     p.add_argument("--seed", type=int, default=0, help="seed of the --sample draws")
+    p.add_argument("--refine-steps", type=int, default=0, metavar="N",
+                   help="improve each field's code by N gradient steps through the decoder before decoding "
+                        f"(0: the encoder's code; {REFINE_STEPS} is a good choice; about 2N decoder passes per field)")
     p.add_argument("--eof-k", type=int, nargs="*", default=[],
                    help="extra EOF truncations to score (the model's latent size is always scored)")
     p.add_argument("--climatology-window", type=int, default=61,
@@ -497,6 +515,11 @@ def check_args(args) -> None:
                               f"{args.climatology_window}")
     if any(k < 1 for k in args.eof_k):
         raise EvaluationError(f"--eof-k values must be positive; got {args.eof_k}")
+    if args.refine_steps < 0:
+        raise EvaluationError(f"--refine-steps must be 0 or more; got {args.refine_steps}")
+    if args.refine_steps and args.sample:
+        raise EvaluationError("--refine-steps improves the encoder's code, --sample decodes a random draw instead; "
+                              "give one of them")
 
 # %% ../nbs/08_evaluate.ipynb #d0334d36
 def write_results(out: Path, earlier, doc: dict, evaluation: dict, test_da) -> None:
@@ -553,10 +576,12 @@ def evaluate(argv=None) -> dict:
                                        test_da["latitude"].values, test_da["longitude"].values)
     evaluation = evaluate_model(model, config, normalizer, data["train"], test_da, args.batch_size, device,
                                 args.sample, args.seed, args.eof_k, args.climatology_window, args.progress,
-                                keep_reconstruction=args.plots, climatology=climatology)
+                                keep_reconstruction=args.plots, climatology=climatology,
+                                refine_steps=args.refine_steps)
     evaluation["sample"] = args.sample
     settings = {"model_path": str(args.model_path), "data": data["source"], "training_data": data["train_source"],
                 "time_slice": args.time_slice, "sample": args.sample, "seed": args.seed if args.sample else None,
+                "refine_steps": args.refine_steps,
                 "device": str(device), "overlap_with_training": data["overlap"]}
     doc = results_document(evaluation, config, test_da, data["train"], settings, normalizer)
     write_results(out, earlier, doc, evaluation, test_da)
