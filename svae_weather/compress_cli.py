@@ -23,6 +23,7 @@ from .compress import (LATENTS_KIND, CompressError, check_fits, check_latents, d
                                    encode_fields, latent_attrs, latent_dataset, load_model, to_wb2, weather_array)
 from .data import DataError, open_weather
 from .model import ModelConfigError
+from .refine import REFINE_STEPS
 from .train import TrainError, pick_device
 
 # %% auto #0
@@ -185,7 +186,7 @@ def encode_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed of the --sample draws")
     p.add_argument("--refine-steps", type=int, default=0, metavar="N",
                    help="improve each code by N gradient steps through the decoder (0: the encoder's code; "
-                        "20 is a good choice; about 2N decoder passes per field)")
+                        f"{REFINE_STEPS} is a good choice; about 2N decoder passes per field)")
     p.add_argument("--chunk-size", type=int, default=256, help="time steps per chunk (read, encoded, written at once)")
     p.add_argument("--batch-size", type=int, default=64, help="fields per forward pass")
     p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
