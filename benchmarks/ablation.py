@@ -45,6 +45,10 @@ VARIANTS = {  # name: (what changes, svae-train flags)
     "mix-early": ("mixing from the first epoch", "--mix-after 0"),
     "mix-1-early": ("every training field mixed, from the first epoch", "--mix-fields 1 --mix-after 0"),
     "mix-early-no-ema": ("mixing from the first epoch, no weight average", "--mix-after 0 --ema-decay 0"),
+    "mix-0.75": ("three quarters of the training fields mixed", "--mix-fields 0.75"),
+    "mix-arc-90": ("mixing angle from [0, 90) degrees only (both weights positive)", "--mix-arc 90"),
+    "kl-1e-4": ("KL weight 1e-4 (wider posteriors, noisier codes)", "--kl-weight 1e-4"),
+    "ema-0.9995": ("a longer weight average (decay 0.9995)", "--ema-decay 0.9995"),
 }
 
 

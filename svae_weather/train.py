@@ -42,6 +42,7 @@ __all__ = ['DEFAULTS', 'STREAM_BLOCK_BYTES', 'STREAM_BUFFER_BLOCKS', 'HISTORY_KE
 DEFAULTS = dict(
     # data
     train_split=0.8, val_split=0.1, normalization="anomaly", data_loading="auto", mix_fields=0.5, mix_after=4,
+    mix_arc=360.0,
     # model
     distribution="normal", latent_channels=4, hidden_dims=[16, 32, 64, 128], use_residual=True,
     circular_padding=True, static_fields=False,
@@ -253,12 +254,12 @@ def anomaly_centre(normalizer: Normalizer) -> torch.Tensor:
     return torch.as_tensor(normalizer.normalize(normalizer.mean[None])[0], dtype=torch.float32)
 
 # %% ../nbs/05_train.ipynb #cc9516d5
-def mix_fields(x: torch.Tensor, centre: torch.Tensor, share: float = 0.5) -> torch.Tensor:
+def mix_fields(x: torch.Tensor, centre: torch.Tensor, share: float = 0.5, arc: float = 360.0) -> torch.Tensor:
     "The batch `x` with a random `share` of its fields replaced by cos(t) a + sin(t) b: anomalies a, b of two fields."
     if share <= 0 or len(x) < 2:
         return x
     a = x - centre
-    t = torch.rand(len(x), 1, 1, 1, device=x.device) * (math.pi / 2)
+    t = torch.rand(len(x), 1, 1, 1, device=x.device) * math.radians(arc)  # t in [0, arc) degrees
     mixed = centre + torch.cos(t) * a + torch.sin(t) * a.roll(1, dims=0)
     return torch.where(torch.rand(len(x), 1, 1, 1, device=x.device) < share, mixed, x)
 
@@ -534,7 +535,7 @@ def _finish_setup(run: dict, ckpt) -> dict:
     run["train_x"], run["val_x"] = on_device(data["train"]), on_device(data["val"])
     run["loss_kwargs"] = _loss_kwargs(args, data["info"], device)
     run["augment"] = partial(mix_fields, centre=anomaly_centre(data["normalizer"]).to(device),
-                             share=args.mix_fields) if args.mix_fields > 0 else None
+                             share=args.mix_fields, arc=args.mix_arc) if args.mix_fields > 0 else None
     model = run["model"]
     step_model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) \
         if world > 1 else model

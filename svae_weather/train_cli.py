@@ -28,12 +28,12 @@ from .model import DISTRIBUTIONS
 
 # %% auto #0
 __all__ = ['OUTPUT_FILES', 'CHECKPOINT_KIND', 'MODEL_KIND', 'CHECKPOINT_FORMAT', 'SCHEDULERS', 'MEMORY_FACTOR', 'RUN_KEYS',
-           'EXTENDABLE_KEYS', 'TrainError', 'atomic_save', 'atomic_write_json', 'remove_stale_temporaries',
-           'read_checkpoint', 'rng_state', 'set_rng_state', 'pick_device', 'shard_indices', 'setup_distributed',
-           'gather', 'StopRequest', 'parse_scheduler_params', 'check_scheduler_params', 'make_scheduler',
-           'build_parser', 'cgroup_headroom', 'available_memory', 'choose_data_loading', 'loading_line', 'flag',
-           'parse_args', 'absolute_data_path', 'check_args', 'check_writable', 'check_output_dir', 'resume_args',
-           'prepare_args', 'main']
+           'EXTENDABLE_KEYS', 'OLDER_RUN_SETTINGS', 'TrainError', 'atomic_save', 'atomic_write_json',
+           'remove_stale_temporaries', 'read_checkpoint', 'rng_state', 'set_rng_state', 'pick_device', 'shard_indices',
+           'setup_distributed', 'gather', 'StopRequest', 'parse_scheduler_params', 'check_scheduler_params',
+           'make_scheduler', 'build_parser', 'cgroup_headroom', 'available_memory', 'choose_data_loading',
+           'loading_line', 'flag', 'parse_args', 'absolute_data_path', 'check_args', 'check_writable',
+           'check_output_dir', 'resume_args', 'prepare_args', 'main']
 
 # %% ../nbs/91_train_cli.ipynb #48684f2c
 class TrainError(ValueError):
@@ -296,6 +296,9 @@ def _data_flags(g, d):
                    "(0: none; needs --normalization anomaly)")
     g.add_argument("--mix-after", type=int, default=d["mix_after"], metavar="EPOCHS",
                    help="epochs of real fields before the mixing starts")
+    g.add_argument("--mix-arc", type=float, default=d["mix_arc"], metavar="DEGREES",
+                   help="the mixing angle t is drawn from [0, DEGREES): 360 lets a and b enter with either sign, "
+                   "90 with positive weights only")
     g.add_argument("--data-loading", choices=("auto", "memory", "stream"), default=d["data_loading"],
                    help="memory: read the training and validation periods into RAM; stream: read the training period "
                    "from the store in blocks while training; auto: memory when it fits (see the run's first line)")
@@ -482,6 +485,9 @@ def _check_numbers(args) -> None:
     if not 0 <= args.mix_fields <= 1:
         raise TrainError(f"--mix-fields is the share of training fields that are mixed, from 0 to 1 (e.g. 0.5), "
                          f"got {args.mix_fields}")
+    if not 0 < args.mix_arc <= 360:
+        raise TrainError(f"--mix-arc is the range of the mixing angle in degrees, above 0 and at most 360 (e.g. 360 "
+                         f"or 90), got {args.mix_arc}")
     if args.mix_fields > 0 and args.normalization == "minmax":
         raise TrainError("--mix-fields mixes anomalies about the training mean, which --normalization minmax does "
                          "not remove; add --mix-fields 0")
@@ -528,13 +534,14 @@ def check_output_dir(out: Path, overwrite: bool) -> None:
 
 # %% ../nbs/91_train_cli.ipynb #82e66b1f
 RUN_KEYS = ("data_path", "variable", "levels", "time_slice", "train_split", "val_split", "normalization",
-            "mix_fields", "mix_after", "distribution", "latent_channels", "hidden_dims", "use_residual",
+            "mix_fields", "mix_after", "mix_arc", "distribution", "latent_channels", "hidden_dims", "use_residual",
             "circular_padding", "static_fields",
             "use_advanced_loss", "perceptual_weight", "grad_loss_weight", "lat_weighted_loss", "kl_weight",
             "kl_annealing", "lr", "weight_decay", "grad_clip", "ema_decay", "batch_size", "lr_scheduler",
             "lr_scheduler_params",
             "warmup_steps", "seed")
 EXTENDABLE_KEYS = ("epochs", "time_limit")  # may differ on --resume: train longer than first planned
+OLDER_RUN_SETTINGS = {"mix_arc": 90.0}  # added after the first release: what checkpoints without them used
 
 
 def _comparable(key, value):
@@ -574,7 +581,7 @@ def _check_same_run(path: Path, ckpt: dict) -> None:
 def resume_args(args, explicit: dict):
     "`(args, checkpoint)` for `--resume`: the checkpoint's run arguments, refusing contradicting flags."
     path, ckpt = _read_resume_checkpoint(args.resume)
-    saved = ckpt["config"]["args"]
+    saved = {**OLDER_RUN_SETTINGS, **ckpt["config"]["args"]}
     clashes = [f"{flag(k)} {_comparable(k, explicit[k])} (checkpoint: {saved.get(k)})" for k in RUN_KEYS
                if k in explicit and _comparable(k, explicit[k]) != saved.get(k)]
     if clashes:
