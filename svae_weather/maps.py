@@ -153,6 +153,21 @@ def _pick_channel(da: xr.DataArray, channel=0):
     return da.isel(channel=index), (names[index] if names else da.name), _units_of(da, index)
 
 # %% ../nbs/09_maps.ipynb #fcac56c6
+def _time_index(da: xr.DataArray, time) -> int:
+    "The position on `da`'s time axis of `time`: an index (int, negative counts from the end) or a date."
+    n = da.sizes["time"]
+    if isinstance(time, (int, np.integer)):
+        if not -n <= time < n:
+            raise ValueError(f"time index {time} out of range for {n} time steps")
+        return int(time) % n
+    stamp = np.datetime64(pd.Timestamp(time), "ns")
+    matches = np.nonzero(da["time"].values.astype("datetime64[ns]") == stamp)[0]
+    if len(matches) == 0:
+        raise ValueError(f"time={time!r} is not in the data ({format_date(da['time'].values[0])} to "
+                         f"{format_date(da['time'].values[-1])}); pass one of its time stamps")
+    return int(matches[0])
+
+
 def _pick_time(da: xr.DataArray, time=None) -> xr.DataArray:
     "`da` at `time`: an index (int), a date (str / datetime64), or None when `da` has at most one time step."
     if "time" not in da.dims:
@@ -160,16 +175,8 @@ def _pick_time(da: xr.DataArray, time=None) -> xr.DataArray:
     if time is None:
         if da.sizes["time"] != 1:
             raise ValueError(f"da has {da.sizes['time']} time steps; pass time= (an index or a date)")
-        return da.isel(time=0)
-    if isinstance(time, (int, np.integer)):
-        if not -da.sizes["time"] <= time < da.sizes["time"]:
-            raise ValueError(f"time index {time} out of range for {da.sizes['time']} time steps")
-        return da.isel(time=int(time))
-    stamp = np.datetime64(pd.Timestamp(time))
-    if stamp not in set(da["time"].values):
-        raise ValueError(f"time={time!r} is not in the data ({format_date(da['time'].values[0])} to "
-                         f"{format_date(da['time'].values[-1])}); pass one of its time stamps")
-    return da.sel(time=stamp)
+        time = 0
+    return da.isel(time=_time_index(da, time))
 
 # %% ../nbs/09_maps.ipynb #8068ae5a
 def select_map(da: xr.DataArray, time=None, channel=0) -> xr.DataArray:
@@ -519,17 +526,6 @@ def latent_walk(model, x0, x1, steps: int = 8, batch_size: int = 16) -> LatentWa
         z = slerp(z0[0], z1[0], t, dim=0) if method == "slerp" else lerp(z0[0], z1[0], t)
         x = torch.cat([model.decode(chunk) for chunk in z.split(batch_size)])
     return LatentWalk(t.numpy(), z.cpu(), x.cpu(), method)
-
-# %% ../nbs/09_maps.ipynb #e5fb6d8e
-def _time_index(da, time):
-    if isinstance(time, (int, np.integer)):
-        return int(time)
-    stamp = np.datetime64(pd.Timestamp(time), "ns")
-    matches = np.nonzero(da["time"].values.astype("datetime64[ns]") == stamp)[0]
-    if len(matches) == 0:
-        raise ValueError(f"time={time!r} is not in the data ({format_date(da['time'].values[0])} to "
-                         f"{format_date(da['time'].values[-1])})")
-    return int(matches[0])
 
 # %% ../nbs/09_maps.ipynb #c11f4492
 def pick_walk_dates(da: xr.DataArray) -> tuple:
