@@ -36,6 +36,7 @@ VARIANTS = {  # name: (what changes, svae-train flags)
     "no-static": ("position fields off", "--no-static-fields"),
     "width-32": ("hidden dims 32 64 128 256", "--hidden-dims 32 64 128 256"),
     "wide": ("hidden dims 64 128 256 512", "--hidden-dims 64 128 256 512"),
+    "bottleneck-256": ("hidden dims 16 32 64 256 (wider at the coarsest stage only)", "--hidden-dims 16 32 64 256"),
     "lr-1e-4": ("peak learning rate 1e-4", "--lr 1e-4"),
     "no-warmup": ("no warm-up", "--warmup-steps 0"),
     "batch-32": ("batch 32", "--batch-size 32"),
