@@ -269,14 +269,14 @@ def _weather_maps() -> dict:
                 weather_rms=_weather_rms(lat) * (1.0 + 1.2 * frac))
 
 # %% ../nbs/00_data.ipynb #f5481295
-@functools.lru_cache(maxsize=4)
-def _synthetic_fields(seed: int) -> dict:
-    "Everything about the sample that does not change with time (the same for every seed)."
+@functools.lru_cache(maxsize=1)
+def _synthetic_fields() -> dict:
+    "Everything about the sample that does not change with time (the seed only changes the weather)."
     return {**_climate_fields(), **_weather_maps(), **_spectral_model()}
 
 def _synthetic_block(days: np.ndarray, seed: int) -> np.ndarray:
     "Temperature (time, longitude, latitude) in K, float32, at `days` since 2000-01-01 00 UTC."
-    f = _synthetic_fields(seed)
+    f = _synthetic_fields()
     t = np.asarray(days, dtype=np.float64)[:, None, None]
     w_y = 2 * np.pi / _YEAR_DAYS
     season_l, season_o = np.cos(w_y * (t - 199.0)), np.cos(w_y * (t - 227.0))  # day of year 200 and 228
@@ -307,7 +307,7 @@ def synthetic_era5(start=SAMPLE_START, end=SAMPLE_END, seed=0) -> xr.Dataset:
     "Deterministic, synthetic ERA5-like 6-hourly 2 m temperature on the WB2 64x32 grid and layout (lazy)."
     times = _sample_times(start, end)
     days = ((times.values.astype("datetime64[ns]") - _EPOCH) / np.timedelta64(1, "D")).astype(np.float64)
-    _synthetic_fields(int(seed))  # build the static fields once, before dask's threads start
+    _synthetic_fields()  # build the static fields once, before dask's threads start
     days = dask.array.from_array(days, chunks=_SAMPLE_CHUNK)
     data = days.map_blocks(_synthetic_block, seed=int(seed), new_axis=[1, 2],
                            chunks=(days.chunks[0], (64,), (32,)), dtype=np.float32)
