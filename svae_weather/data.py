@@ -271,7 +271,7 @@ def _weather_maps() -> dict:
 # %% ../nbs/00_data.ipynb #f5481295
 @functools.lru_cache(maxsize=1)
 def _synthetic_fields() -> dict:
-    "Everything about the sample that does not change with time (the seed only changes the weather)."
+    "Everything about the sample that does not change with time (the same for every `seed`: it drives the weather)."
     return {**_climate_fields(), **_weather_maps(), **_spectral_model()}
 
 def _synthetic_block(days: np.ndarray, seed: int) -> np.ndarray:
