@@ -16,7 +16,8 @@ import xarray as xr
 from tqdm.auto import tqdm
 
 import svae_weather
-from .data import DataError, Normalizer, latitude_weights, open_weather
+from .data import DataError, Normalizer, open_weather
+from .losses import latitude_weight_tensor
 from .evaluate import trained_on
 from .model import ImprovedWeatherVAE, project_to_sphere
 from .refine import refine_codes
@@ -153,7 +154,7 @@ def encode_fields(m: WeatherCompressor, fields: np.ndarray, sample: bool = False
         raise CompressError("refine_steps improves the posterior's most likely point, sample=True draws a random one "
                             "instead: give one of them")
     device = next(m.model.parameters()).device
-    weights = torch.tensor(latitude_weights(m.latitude), dtype=torch.float32, device=device) if refine_steps else None
+    weights = latitude_weight_tensor(m.latitude, device) if refine_steps else None
     latents, spreads = [], []
     for start in range(0, len(fields), batch_size):
         x = np.asarray(m.normalizer.normalize(np.asarray(fields[start:start + batch_size], np.float32)), np.float32)

@@ -29,6 +29,7 @@ from tqdm.auto import tqdm
 import svae_weather
 from .baselines import BaselineError, capped_components, eof_baseline_scores
 from .data import DataError, latitude_weights, open_weather, split_by_time
+from .losses import latitude_weight_tensor
 from .metrics import MetricsError, Scorer, fit_climatology, nearest_hours
 from .model import ModelConfigError
 from .refine import REFINE_STEPS, refine_codes
@@ -146,7 +147,7 @@ def reconstruct_batches(model, normalizer, da: xr.DataArray, batch_size: int = 6
     device = torch.device(device)
     model = model.to(device).eval()
     n = da.sizes["time"]
-    weights = torch.tensor(latitude_weights(da["latitude"].values), dtype=torch.float32, device=device)
+    weights = latitude_weight_tensor(da["latitude"].values, device)
     generator_state = torch.random.fork_rng(devices=[device.index or 0] if device.type == "cuda" else [])
     desc = f"refining codes ({refine_steps} steps)" if refine_steps else "reconstructing"
     with generator_state, tqdm(total=math.ceil(n / batch_size), desc=desc, unit="batch",
