@@ -50,6 +50,7 @@ VARIANTS = {  # name: (what changes, svae-train flags)
     "mix-arc-90": ("mixing angle from [0, 90) degrees only (both weights positive)", "--mix-arc 90"),
     "kl-1e-4": ("KL weight 1e-4 (wider posteriors, noisier codes)", "--kl-weight 1e-4"),
     "ema-0.9995": ("a longer weight average (decay 0.9995)", "--ema-decay 0.9995"),
+    "no-linear-path": ("no linear path beside the convolutions", "--no-linear-path"),
 }
 
 

@@ -20,7 +20,7 @@ from .distributions import HypersphericalUniform, posterior_from_maps, sample_to
 __all__ = ['DISTRIBUTIONS', 'SPHERICAL', 'ModelConfigError', 'downsample_factor', 'check_spatial_shape', 'check_orientation',
            'check_config', 'PeriodicConv2d', 'PeriodicConvTranspose2d', 'group_norm', 'conv_norm_act', 'ResidualBlock',
            'project_to_sphere', 'gaussian_kl_map', 'Encoder', 'posterior_head', 'head_to_params', 'Decoder',
-           'check_static', 'WeatherVAEBase', 'WeatherVAEStatic', 'check_input', 'params_to_posterior',
+           'check_static', 'FieldLinear', 'WeatherVAEBase', 'WeatherVAEStatic', 'check_input', 'params_to_posterior',
            'sample_latent_and_kl', 'WeatherVAEPosterior', 'ImprovedWeatherVAE']
 
 # %% ../nbs/03_model.ipynb #05d754a6
@@ -86,7 +86,7 @@ def check_orientation(shape: tuple[int, int], circular: bool) -> tuple[int, int]
 
 # %% ../nbs/03_model.ipynb #fb8752be
 def check_config(spatial_shape, n_channels, latent_channels, hidden_dims, distribution,
-                 use_residual, circular_padding, n_static=0) -> dict:
+                 use_residual, circular_padding, n_static=0, linear_path=False) -> dict:
     "Validate the constructor arguments of `ImprovedWeatherVAE`; return them normalised (JSON-serialisable)."
     def integer(name, value, minimum=1):
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
@@ -105,7 +105,8 @@ def check_config(spatial_shape, n_channels, latent_channels, hidden_dims, distri
         raise ModelConfigError(
             f"hidden_dims={hidden_dims!r} must be a non-empty sequence of channel counts, e.g. (64, 128, 256, 512)")
     hidden_dims = tuple(integer("each entry of hidden_dims", h) for h in hidden_dims)
-    for name, flag in (("use_residual", use_residual), ("circular_padding", circular_padding)):
+    for name, flag in (("use_residual", use_residual), ("circular_padding", circular_padding),
+                       ("linear_path", linear_path)):
         if not isinstance(flag, bool):
             raise ModelConfigError(f"{name}={flag!r} must be True or False")
     n_static = integer("n_static", n_static, minimum=0)
@@ -113,7 +114,7 @@ def check_config(spatial_shape, n_channels, latent_channels, hidden_dims, distri
     check_orientation(spatial_shape, circular_padding)
     return dict(spatial_shape=list(spatial_shape), n_channels=n_channels, latent_channels=latent_channels,
                 hidden_dims=list(hidden_dims), distribution=distribution, use_residual=use_residual,
-                circular_padding=circular_padding, n_static=n_static)
+                circular_padding=circular_padding, n_static=n_static, linear_path=linear_path)
 
 # %% ../nbs/03_model.ipynb #eb33fa43
 class PeriodicConv2d(nn.Conv2d):
@@ -238,15 +239,22 @@ class Decoder(nn.Sequential):
         layers += [PeriodicConv2d(dims[0] + n_static, out_channels, 3, circular=circular), nn.Tanh()]
         super().__init__(*layers)
 
-    def forward(self, z: torch.Tensor, static: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, static: torch.Tensor | None = None,
+                before_tanh: torch.Tensor | None = None) -> torch.Tensor:
+        "z (B, latent_channels, h, w) -> (B, out_channels, H, W); `before_tanh` (same shape) is added before the Tanh."
+        layers = list(self)
         if static is None:
-            return super().forward(z)
-        static = static.to(z.dtype).expand(z.shape[0], -1, -1, -1)
-        f = static.shape[-1] // z.shape[-1]  # the downsampling factor
-        h = self[0](torch.cat([z, F.avg_pool2d(static, f)], dim=1))  # the fields on the latent grid
-        for layer in list(self)[1:-2]:
-            h = layer(h)
-        return self[-1](self[-2](torch.cat([h, static.to(h.dtype)], dim=1)))  # ... and at full resolution
+            h = z
+            for layer in layers[:-1]:
+                h = layer(h)
+        else:
+            static = static.to(z.dtype).expand(z.shape[0], -1, -1, -1)
+            f = static.shape[-1] // z.shape[-1]  # the downsampling factor
+            h = layers[0](torch.cat([z, F.avg_pool2d(static, f)], dim=1))  # the fields on the latent grid
+            for layer in layers[1:-2]:
+                h = layer(h)
+            h = layers[-2](torch.cat([h, static.to(h.dtype)], dim=1))  # ... and at full resolution
+        return layers[-1](h if before_tanh is None else h + before_tanh.to(h.dtype))
 
 # %% ../nbs/03_model.ipynb #18972655
 def check_static(fields, n_static: int, spatial_shape: Sequence[int]) -> torch.Tensor:
@@ -270,15 +278,27 @@ def check_static(fields, n_static: int, spatial_shape: Sequence[int]) -> torch.T
         raise ModelConfigError(f"static fields hold {int((~torch.isfinite(t)).sum())} NaN or infinite values")
     return t
 
+# %% ../nbs/03_model.ipynb #a870086b
+class FieldLinear(nn.Linear):
+    "A dense map from a whole map (C, H, W) to a whole map `out_shape`; it starts at zero, adding nothing until trained."
+    def __init__(self, in_shape: Sequence[int], out_shape: Sequence[int]):
+        super().__init__(math.prod(in_shape), math.prod(out_shape))
+        self.in_shape, self.out_shape = tuple(in_shape), tuple(out_shape)
+        nn.init.zeros_(self.weight)
+        nn.init.zeros_(self.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x.flatten(1)).view(x.shape[0], *self.out_shape)
+
 # %% ../nbs/03_model.ipynb #6d40be7f
 class WeatherVAEBase(nn.Module):
     "What `ImprovedWeatherVAE` is: its validated configuration, its modules and its static fields."
     def __init__(self, spatial_shape=(32, 64), n_channels: int = 1, latent_channels: int = 4,
                  hidden_dims=(64, 128, 256, 512), distribution: str = "normal", use_residual: bool = True,
-                 circular_padding: bool = True, n_static: int = 0):
+                 circular_padding: bool = True, n_static: int = 0, linear_path: bool = False):
         super().__init__()
         cfg = self._config = check_config(spatial_shape, n_channels, latent_channels, hidden_dims, distribution,
-                                          use_residual, circular_padding, n_static)
+                                          use_residual, circular_padding, n_static, linear_path)
         self.spatial_shape, self.hidden_dims = tuple(cfg["spatial_shape"]), tuple(cfg["hidden_dims"])
         self.n_channels, self.latent_channels, self.n_static = cfg["n_channels"], cfg["latent_channels"], cfg["n_static"]
         self.distribution, self.use_residual, self.circular_padding = distribution, use_residual, circular_padding
@@ -288,6 +308,11 @@ class WeatherVAEBase(nn.Module):
         self.encoder = Encoder(self.n_channels + self.n_static, dims, use_residual, circ)
         self.head = posterior_head(dims[-1], d, distribution, circ)
         self.decoder = Decoder(d, dims, self.n_channels, use_residual, circ, self.n_static)
+        self.linear_path = linear_path
+        if linear_path:  # the data's channels only: the static fields are the same for every sample
+            field = (self.n_channels, *self.spatial_shape)
+            self.linear_encoder = FieldLinear(field, self.latent_shape)  # to the code: mu or the direction
+            self.linear_decoder = FieldLinear(self.latent_shape, field)
         self.register_buffer("static", torch.zeros(self.n_static, *self.spatial_shape), persistent=self.n_static > 0)
         self._static_set = self.n_static == 0
 
@@ -298,7 +323,7 @@ class WeatherVAEBase(nn.Module):
 
     @classmethod
     def from_config(cls, config: dict):
-        "Rebuild a model from `model.config` (e.g. read back from a checkpoint's JSON; no `n_static` means 0)."
+        "Rebuild a model from `model.config` (e.g. a checkpoint's JSON; no `n_static` means 0, no `linear_path` False)."
         return cls(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in config.items()})
 
     @property
@@ -367,7 +392,11 @@ class WeatherVAEPosterior(WeatherVAEStatic):
         check_input(x, "x", (self.n_channels, *self.spatial_shape), "channel, latitude, longitude")
         h = self.encoder(x, self._static_fields())
         with torch.autocast(h.device.type, enabled=False):
-            return head_to_params(self.head(h.float()), self.distribution)
+            out = self.head(h.float())
+            if self.linear_path:  # added to the code (the first latent_channels maps), not to its spread
+                d = self.latent_channels
+                out = torch.cat([out[:, :d] + self.linear_encoder(x.float()), out[:, d:]], dim=1)
+            return head_to_params(out, self.distribution)
 
     def posterior_from_params(self, params: dict) -> Distribution:
         "The batched posterior for `encode`'s maps: batch_shape (B, h, w), event_shape (latent_channels,)."
@@ -387,7 +416,7 @@ class ImprovedWeatherVAE(WeatherVAEPosterior):
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         "Latent map (B, latent_channels, h, w) -> reconstruction (B, n_channels, H, W) in [-1, 1]."
         check_input(z, "z", self.latent_shape, "latent_channels, latent latitude, latent longitude")
-        return self.decoder(z, self._static_fields())
+        return self.decoder(z, self._static_fields(), self.linear_decoder(z) if self.linear_path else None)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, dict, torch.Tensor]:
         "x -> (x_hat, posterior parameter maps, KL per sample (B,) averaged over latent pixels)."

@@ -45,7 +45,7 @@ DEFAULTS = dict(
     mix_arc=360.0,
     # model
     distribution="normal", latent_channels=4, hidden_dims=[16, 32, 64, 128], use_residual=True,
-    circular_padding=True, static_fields=False,
+    circular_padding=True, static_fields=False, linear_path=True,
     # loss
     use_advanced_loss=True, perceptual_weight=PERCEPTUAL_WEIGHT, grad_loss_weight=GRAD_LOSS_WEIGHT,
     lat_weighted_loss=True, kl_weight=KL_WEIGHT, kl_annealing=False,
@@ -393,7 +393,8 @@ def build_model(args, info: dict) -> ImprovedWeatherVAE:
     model = ImprovedWeatherVAE(spatial_shape=(height, width), n_channels=n_channels,
                                latent_channels=args.latent_channels, hidden_dims=tuple(args.hidden_dims),
                                distribution=args.distribution, use_residual=args.use_residual,
-                               circular_padding=args.circular_padding, n_static=0 if static is None else len(static))
+                               circular_padding=args.circular_padding, n_static=0 if static is None else len(static),
+                               linear_path=args.linear_path)
     if static is not None:
         model.set_static(torch.from_numpy(static))
     return model

@@ -316,6 +316,9 @@ def _model_flags(g, d):
     g.add_argument("--static-fields", action=onoff, default=d["static_fields"],
                    help="give the network fixed position fields (latitude, longitude, land fraction, elevation) as "
                    "extra channels")
+    g.add_argument("--linear-path", action=onoff, default=d["linear_path"],
+                   help="a dense map from the whole field to the code and one back, beside the convolutions; made "
+                   "for a compact code (the default 128 numbers per field): turn it off for larger latents")
 
 # %% ../nbs/91_train_cli.ipynb #96f22852
 def _loss_flags(g, d):
@@ -535,13 +538,13 @@ def check_output_dir(out: Path, overwrite: bool) -> None:
 # %% ../nbs/91_train_cli.ipynb #82e66b1f
 RUN_KEYS = ("data_path", "variable", "levels", "time_slice", "train_split", "val_split", "normalization",
             "mix_fields", "mix_after", "mix_arc", "distribution", "latent_channels", "hidden_dims", "use_residual",
-            "circular_padding", "static_fields",
+            "circular_padding", "static_fields", "linear_path",
             "use_advanced_loss", "perceptual_weight", "grad_loss_weight", "lat_weighted_loss", "kl_weight",
             "kl_annealing", "lr", "weight_decay", "grad_clip", "ema_decay", "batch_size", "lr_scheduler",
             "lr_scheduler_params",
             "warmup_steps", "seed")
 EXTENDABLE_KEYS = ("epochs", "time_limit")  # may differ on --resume: train longer than first planned
-OLDER_RUN_SETTINGS = {"mix_arc": 90.0}  # added after the first release: what checkpoints without them used
+OLDER_RUN_SETTINGS = {"mix_arc": 90.0, "linear_path": False}  # added later: what checkpoints without them used
 
 
 def _comparable(key, value):
