@@ -44,6 +44,7 @@ def parse(argv=None):
     p.add_argument("--bf16", action="store_true", help="bf16 autocast (as svae-train does on CUDA)")
     p.add_argument("--compile", action="store_true", help="torch.compile the model first")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    p.add_argument("--linear-path", action="store_true", help="the model's linear path beside the convolutions")
     p.add_argument("--n-static", type=int, default=0,
                    help="static position fields as extra model channels (random stand-ins: only the cost is timed)")
     p.add_argument("--epoch", action="store_true", help="also time one epoch of --epoch-samples (and the test pass)")
@@ -82,7 +83,7 @@ def main(argv=None):
     gpu = torch.cuda.get_device_name(device) if device.type == "cuda" else ""
     print(f"# device {device} {gpu}  torch {torch.__version__}  threads {torch.get_num_threads()}  "
           f"bf16 {a.bf16}  compile {a.compile}  hidden_dims {a.hidden_dims}  latent {a.latent_channels}  "
-          f"static fields {a.n_static}")
+          f"static fields {a.n_static}  linear path {a.linear_path}")
     print("# command: python benchmarks/train_step.py " + " ".join(sys.argv[1:] if argv is None else argv))
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     n_needed = max(max(a.batch_sizes), a.epoch_samples + a.test_samples if a.epoch else 0)
@@ -95,7 +96,7 @@ def main(argv=None):
             torch.manual_seed(0)
             model = ImprovedWeatherVAE(spatial_shape=(32, 64), latent_channels=a.latent_channels,
                                        hidden_dims=tuple(a.hidden_dims), distribution=dist,
-                                       n_static=a.n_static).to(device)
+                                       n_static=a.n_static, linear_path=a.linear_path).to(device)
             if a.n_static:
                 model.set_static(torch.randn(a.n_static, 32, 64))
             step_model = torch.compile(model) if a.compile else model
