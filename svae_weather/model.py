@@ -278,7 +278,7 @@ def check_static(fields, n_static: int, spatial_shape: Sequence[int]) -> torch.T
         raise ModelConfigError(f"static fields hold {int((~torch.isfinite(t)).sum())} NaN or infinite values")
     return t
 
-# %% ../nbs/03_model.ipynb #7d6e6dfd
+# %% ../nbs/03_model.ipynb #b70c91c0
 class FieldLinear(nn.Linear):
     "A dense map from a whole map (C, H, W) to a whole map `out_shape`; it starts at zero, adding nothing until trained."
     def __init__(self, in_shape: Sequence[int], out_shape: Sequence[int]):
