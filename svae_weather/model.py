@@ -283,7 +283,7 @@ class FieldLinear(nn.Linear):
     "A dense map from a whole map (C, H, W) to a whole map `out_shape`; it starts at zero, adding nothing until trained."
     def __init__(self, in_shape: Sequence[int], out_shape: Sequence[int]):
         super().__init__(math.prod(in_shape), math.prod(out_shape))
-        self.in_shape, self.out_shape = tuple(in_shape), tuple(out_shape)
+        self.out_shape = tuple(out_shape)
         nn.init.zeros_(self.weight)
         nn.init.zeros_(self.bias)
 
