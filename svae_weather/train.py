@@ -31,12 +31,13 @@ from .train_cli import (CHECKPOINT_FORMAT, CHECKPOINT_KIND, MODEL_KIND, OUTPUT_F
                         setup_distributed, shard_indices)
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'STREAM_BLOCK_BYTES', 'STREAM_BUFFER_BLOCKS', 'HISTORY_KEYS', 'train_step', 'evaluate', 'lr_factor',
-           'run_progress', 'step_epoch_scheduler', 'LRSchedule', 'WeightAverage', 'NonFiniteLoss', 'run_batches',
-           'run_epoch', 'load_data', 'materialise', 'anomaly_centre', 'mix_fields', 'time_blocks', 'epoch_plan',
-           'batches_of', 'read_blocks', 'prefetched', 'BlockStream', 'fit_in_blocks', 'stream_data', 'build_model',
-           'load_trained', 'scored_model', 'checkpoint_state', 'save_run', 'to_device_if_fits', 'setup_run',
-           'make_before_step', 'train_epoch', 'end_epoch', 'plan_steps', 'run_epochs', 'train']
+__all__ = ['DEFAULTS', 'STREAM_BLOCK_BYTES', 'STREAM_BUFFER_BLOCKS', 'LINEAR_PATH_MEASURED', 'HISTORY_KEYS', 'train_step',
+           'evaluate', 'lr_factor', 'run_progress', 'step_epoch_scheduler', 'LRSchedule', 'WeightAverage',
+           'NonFiniteLoss', 'run_batches', 'run_epoch', 'load_data', 'materialise', 'anomaly_centre', 'mix_fields',
+           'time_blocks', 'epoch_plan', 'batches_of', 'read_blocks', 'prefetched', 'BlockStream', 'fit_in_blocks',
+           'stream_data', 'build_model', 'linear_path_note', 'load_trained', 'scored_model', 'checkpoint_state',
+           'save_run', 'to_device_if_fits', 'setup_run', 'make_before_step', 'train_epoch', 'end_epoch', 'plan_steps',
+           'run_epochs', 'train']
 
 # %% ../nbs/05_train.ipynb #f72de2f3
 DEFAULTS = dict(
@@ -399,6 +400,17 @@ def build_model(args, info: dict) -> ImprovedWeatherVAE:
         model.set_static(torch.from_numpy(static))
     return model
 
+# %% ../nbs/05_train.ipynb #8d4a2161
+LINEAR_PATH_MEASURED = 128  # numbers per field for which the linear path was measured to help
+
+def linear_path_note(model) -> str | None:
+    "A one-line note when `model`'s linear path feeds a larger code than it was measured to help; else None."
+    n = math.prod(model.latent_shape)
+    if not model.linear_path or n <= LINEAR_PATH_MEASURED:
+        return None
+    return (f"note: the linear path (on by default) helps a code of {LINEAR_PATH_MEASURED} numbers per field and "
+            f"was measured to hurt one of 512; this model's code has {n}: consider --no-linear-path")
+
 # %% ../nbs/05_train.ipynb #13c0e465
 def load_trained(path, device="cpu"):
     "`(model, config, normalizer)` from a run directory (its best_model.pth) or a .pth file written by svae-train."
@@ -565,6 +577,8 @@ def setup_run(argv=None) -> dict:
     shuffle = torch.Generator().manual_seed(args.seed)
     data = load_data(args, normalizer=Normalizer.from_dict(ckpt["config"]["normalizer"]) if ckpt else None)
     model = build_model(args, _describe(data)).to(device)
+    if rank == 0 and (note := linear_path_note(model)):
+        print(note, flush=True)
     torch.manual_seed(args.seed + rank)  # different latent samples on each rank
     data = _read_periods(args, data, rank, world)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
