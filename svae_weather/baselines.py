@@ -10,6 +10,7 @@ __all__ = ['max_eof_components', 'BaselineError', 'eof_scale', 'weighted_eofs', 
 import numpy as np
 import torch
 
+from .grid import SvaeError
 from .metrics import Scorer, _as_numpy
 
 # %% ../nbs/07_baselines.ipynb #079fac64
@@ -18,7 +19,7 @@ def max_eof_components(n_samples: int, n_cells: int) -> int:
     return max(0, min(int(n_samples) - 1, int(n_cells)))
 
 # %% ../nbs/07_baselines.ipynb #8b4525df
-class BaselineError(ValueError):
+class BaselineError(SvaeError):
     "Bad input to a baseline: the message says what was wrong and what is expected."
 
 

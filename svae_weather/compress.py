@@ -15,21 +15,19 @@ import torch
 import xarray as xr
 from tqdm.auto import tqdm
 
-import svae_weather
-from .data import DataError, Normalizer, open_weather
-from .losses import latitude_weight_tensor
-from .evaluate import trained_on
+from .data import Normalizer, open_weather
+from .grid import DataError, SvaeError, latitude_weight_tensor
 from .model import ImprovedWeatherVAE, project_to_sphere
 from .refine import refine_codes
-from .train import TrainError, load_trained
+from .runtime import package_version, pick_device, read_checkpoint
 
 # %% auto #0
-__all__ = ['LATENT_DIMS', 'LATENTS_KIND', 'CompressError', 'latent_grid', 'model_fingerprint', 'WeatherCompressor', 'load_model',
-           'check_fits', 'model_input', 'encode_fields', 'latent_attrs', 'latent_dataset', 'encode', 'decode_fields',
-           'check_latents', 'weather_array', 'to_wb2', 'decode']
+__all__ = ['LATENT_DIMS', 'LATENTS_KIND', 'CompressError', 'latent_grid', 'model_fingerprint', 'trained_on', 'WeatherCompressor',
+           'load_model', 'check_fits', 'model_input', 'encode_fields', 'latent_attrs', 'latent_dataset', 'encode',
+           'decode_fields', 'reconstruct', 'check_latents', 'weather_array', 'to_wb2', 'decode']
 
 # %% ../nbs/10_compress.ipynb #99667e88
-class CompressError(ValueError):
+class CompressError(SvaeError):
     "Input that does not fit a compressor (model, store, grid, variables); the message says what to fix."
 
 LATENT_DIMS = ("time", "latent_channel", "latent_latitude", "latent_longitude")
@@ -52,6 +50,18 @@ def model_fingerprint(model: torch.nn.Module) -> str:
         digest.update(name.encode())
         digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
     return digest.hexdigest()[:16]
+
+# %% ../nbs/10_compress.ipynb #879bc4ab
+def trained_on(config: dict) -> dict:
+    "What the training run recorded about its data: channels, units, grid, path, time slice and split."
+    data, args = config.get("data", {}), config.get("args", {})
+    variables = args.get("variable", data.get("variables"))
+    return {"channels": [str(c) for c in data.get("variables", [])], "units": list(data.get("units", [])),
+            "latitude": np.asarray(data.get("latitude", []), dtype=np.float64),
+            "longitude": np.asarray(data.get("longitude", []), dtype=np.float64),
+            "variables": [variables] if isinstance(variables, str) else list(variables or []),
+            "levels": args.get("levels"), "data_path": args.get("data_path"),
+            "time_slice": args.get("time_slice"), "train_split": args.get("train_split", 0.8)}
 
 # %% ../nbs/10_compress.ipynb #7a81f6fa
 @dataclass(eq=False)
@@ -91,35 +101,43 @@ class WeatherCompressor:
 # %% ../nbs/10_compress.ipynb #b5da48c6
 def load_model(path, device="cpu") -> WeatherCompressor:
     "The model svae-train saved in a run directory (its best_model.pth) or a .pth file, ready to encode and decode."
-    p = Path(path).expanduser()
-    if not p.exists():
-        raise CompressError(f"model path {p} does not exist: give the run directory svae-train wrote "
+    given = Path(path).expanduser()
+    if not given.exists():
+        raise CompressError(f"model path {given} does not exist: give the run directory svae-train wrote "
                             "(e.g. outputs/svae_vmf) or its best_model.pth")
-    try:
-        model, config, normalizer = load_trained(p, device=device)
-    except TrainError as e:
-        raise CompressError(str(e)) from None
-    return WeatherCompressor(model, normalizer, config, str(p.resolve()))
+    file = given
+    if given.is_dir():
+        files = [given / n for n in ("best_model.pth", "checkpoint_latest.pth") if (given / n).is_file()]
+        if not files:
+            raise CompressError(f"{given} holds no trained model: expected best_model.pth or checkpoint_latest.pth "
+                                "(written by svae-train)")
+        file = files[0]
+    ckpt = read_checkpoint(file)
+    model = ImprovedWeatherVAE.from_config(ckpt["model_config"])
+    model.load_state_dict(ckpt["model_state"])
+    model.to(pick_device(device)).eval()
+    return WeatherCompressor(model, Normalizer.from_dict(ckpt["config"]["normalizer"]), ckpt["config"], str(given.resolve()))
 
 # %% ../nbs/10_compress.ipynb #af6a66e3
-def check_fits(m: WeatherCompressor, da: xr.DataArray, source: str = "the data") -> None:
-    "Raise CompressError unless `da` (time, channel, latitude, longitude) has the model's channels, units and grid."
+def check_fits(known: dict, da: xr.DataArray, source: str = "the data") -> None:
+    "Raise DataError unless `da` (time, channel, latitude, longitude) has the channels, units and grid in `known`."
     channels = [str(c) for c in da["channel"].values]
-    if channels != m.channels:
-        raise CompressError(f"the model was trained on {', '.join(m.channels)}, but {source} gives "
-                            f"{', '.join(channels)}: pass the same variables and levels")
+    if known["channels"] and channels != known["channels"]:
+        raise DataError(f"the model was trained on {', '.join(known['channels'])}, but {source} gives "
+                        f"{', '.join(channels)}: use the same variables and levels")
     units = list(da.attrs.get("units", []))
-    if m.units and units and units != m.units:
-        raise CompressError(f"the model was trained on data in units {m.units}, but {source} is in {units}: "
-                            "convert the data to the training units first")
-    grid, trained = (da.sizes["latitude"], da.sizes["longitude"]), (len(m.latitude), len(m.longitude))
-    if grid != trained:
-        raise CompressError(f"the model was trained on a {trained[0]} x {trained[1]} (latitude x longitude) grid, "
-                            f"but {source} is {grid[0]} x {grid[1]}: regrid it to the model's grid")
+    if known["units"] and units and units != known["units"]:
+        raise DataError(f"the model was trained on data in units {known['units']}, but {source} is in {units}: "
+                        "convert the data to the training units first")
+    grid, trained = (da.sizes["latitude"], da.sizes["longitude"]), (len(known["latitude"]), len(known["longitude"]))
+    if known["latitude"].size and grid != trained:
+        raise DataError(f"the model was trained on a {trained[0]} x {trained[1]} (latitude x longitude) grid, but "
+                        f"{source} is {grid[0]} x {grid[1]}: regrid it to the model's grid (e.g. WeatherBench2's "
+                        "64x32 equiangular store)")
     for name in ("latitude", "longitude"):
-        if not np.allclose(da[name].values, getattr(m, name), atol=1e-3):
-            raise CompressError(f"{source} has the model's grid shape but other {name}s (e.g. "
-                                f"{float(da[name].values[0]):g} vs {float(getattr(m, name)[0]):g}): regrid it")
+        if known[name].size and not np.allclose(da[name].values, known[name], atol=1e-3):
+            raise DataError(f"{source} has the model's grid shape but other {name}s (e.g. "
+                            f"{float(da[name].values[0]):g} vs {float(known[name][0]):g}): regrid it to the model's grid")
 
 # %% ../nbs/10_compress.ipynb #88d09a2b
 def model_input(m: WeatherCompressor, data, source: str = "the data") -> xr.DataArray:
@@ -142,7 +160,7 @@ def model_input(m: WeatherCompressor, data, source: str = "the data") -> xr.Data
         da = open_weather(data, variables=variables, levels=levels)
     except DataError as e:
         raise CompressError(f"{source} does not fit the model (trained on {', '.join(m.channels)}): {e}") from None
-    check_fits(m, da, source)
+    check_fits(m.known, da, source)
     return da
 
 # %% ../nbs/10_compress.ipynb #72d36166
@@ -185,7 +203,7 @@ def latent_attrs(m: WeatherCompressor, source: str, sample: bool, refine_steps: 
             "distribution": m.model.distribution,
             "model_fingerprint": m.fingerprint, "model_path": m.path, "source": str(source),
             "channels": json.dumps(m.channels), "units": json.dumps(m.units),
-            "training_config": json.dumps(m.config), "package_version": svae_weather.__version__}
+            "training_config": json.dumps(m.config), "package_version": package_version()}
 
 # %% ../nbs/10_compress.ipynb #184dc76c
 def latent_dataset(m: WeatherCompressor, times, latent, spread, attrs: dict, dtype="float32") -> xr.Dataset:
@@ -239,6 +257,21 @@ def decode_fields(m: WeatherCompressor, latent: np.ndarray, batch_size: int = 64
         x_hat = m.model.decode(z).float().cpu().numpy()
         out.append(np.asarray(m.normalizer.denormalize(x_hat), dtype=np.float32))
     return np.concatenate(out) if out else np.zeros((0, len(m.channels), len(m.latitude), len(m.longitude)), np.float32)
+
+# %% ../nbs/10_compress.ipynb #cbc9abed
+def reconstruct(m: WeatherCompressor, da: xr.DataArray, batch_size: int = 64, sample: bool = False, seed: int = 0,
+                refine_steps: int = 0, read_block: int = 1024, progress: bool = False):
+    "Yield `(times, truth, reconstruction)` for each block of `read_block` fields of `da`, in physical units."
+    device = next(m.model.parameters()).device
+    with torch.random.fork_rng(devices=[device.index or 0] if device.type == "cuda" else []), \
+            tqdm(total=da.sizes["time"], desc="reconstructing", unit="field", disable=not progress, leave=False) as bar:
+        torch.manual_seed(seed)
+        for start in range(0, da.sizes["time"], read_block):
+            block = da.isel(time=slice(start, start + read_block))
+            truth = np.asarray(block.values)
+            codes = encode_fields(m, truth, sample, batch_size, refine_steps)["latent"]
+            yield block["time"].values, truth, decode_fields(m, codes, batch_size)
+            bar.update(len(truth))
 
 # %% ../nbs/10_compress.ipynb #78032398
 def check_latents(m: WeatherCompressor, latents, source: str = "the latents") -> xr.DataArray:

@@ -7,21 +7,17 @@ from __future__ import annotations
 
 import torch
 
-from .data import latitude_weights
+from .grid import weighted_mean  # the one latitude-weighted mean: 90_grid
 
 # %% auto #0
-__all__ = ['GRAD_LOSS_WEIGHT', 'PERCEPTUAL_WEIGHT', 'KL_WEIGHT', 'latitude_weight_tensor', 'weighted_mean', 'finite_differences',
-           'reconstruction_terms', 'reconstruction_loss', 'kl_weight_at', 'vae_loss', 'elbo_noise_variance']
+__all__ = ['GRAD_LOSS_WEIGHT', 'PERCEPTUAL_WEIGHT', 'KL_WEIGHT', 'finite_differences', 'reconstruction_terms',
+           'reconstruction_loss', 'kl_weight_at', 'vae_loss', 'elbo_noise_variance']
 
 # %% ../nbs/04_losses.ipynb #e9a0895e
 GRAD_LOSS_WEIGHT = 0.1   # default weight of the gradient term (the CLI flag overrides it)
 PERCEPTUAL_WEIGHT = 1.0  # default weight of L1 + MSE
 KL_WEIGHT = 1e-6         # default beta (its meaning: the ELBO section below)
 
-
-def latitude_weight_tensor(latitude, device=None, dtype=torch.float32) -> torch.Tensor:
-    "WeatherBench2 area weights (mean 1) for a latitude coordinate, as the 1-D tensor `lat_weights` expects."
-    return torch.as_tensor(latitude_weights(latitude), dtype=dtype, device=device)  # data checks the latitudes
 
 # %% ../nbs/04_losses.ipynb #e7450a0a
 def _check_lat_weights(lat_weights, x: torch.Tensor) -> torch.Tensor | None:
@@ -36,13 +32,6 @@ def _check_lat_weights(lat_weights, x: torch.Tensor) -> torch.Tensor | None:
     return w
 
 # %% ../nbs/04_losses.ipynb #3f198c2b
-def weighted_mean(values: torch.Tensor, lat_weights: torch.Tensor | None = None) -> torch.Tensor:
-    "Mean of (..., rows, cols) values, rows weighted by `lat_weights` (the plain mean when None)."
-    if lat_weights is None:
-        return values.mean()
-    return (values * lat_weights[:, None]).mean() / lat_weights.mean()
-
-
 def finite_differences(x: torch.Tensor, circular: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     "Forward differences (along longitude, along latitude) of (..., latitude, longitude) fields."
     d_lon = (torch.roll(x, -1, dims=-1) - x) if circular else (x[..., 1:] - x[..., :-1])

@@ -4,19 +4,17 @@
 
 # %% auto #0
 __all__ = ['SHIPPED_MAP_DATA', 'COASTLINE_RESOLUTION', 'HISTORY_KEYS', 'MapFigure', 'new_figure', 'shipped_coastline_path',
-           'use_shipped_map_data', 'offline_coastline_source', 'add_coastlines', 'format_date', 'select_map',
-           'field_label', 'plot_field', 'weighted_rmse_map', 'plot_reconstruction', 'map_meshes',
-           'mean_absolute_error_map', 'rmse_by_latitude', 'plot_error_map', 'plot_rmse_by_latitude', 'load_history',
-           'held_out_loss', 'plot_training_curves', 'slerp', 'lerp', 'LatentWalk', 'posterior_mean_map', 'latent_walk',
-           'pick_walk_dates', 'walk_between_dates', 'plot_walk_grid', 'save_walk_gif', 'figure_png', 'image_widget',
-           'DateExplorer', 'MapExplorer', 'write_eval_figures']
+           'use_shipped_map_data', 'offline_coastline_source', 'add_coastlines', 'select_map', 'field_label',
+           'plot_field', 'weighted_rmse_map', 'plot_reconstruction', 'map_meshes', 'mean_absolute_error_map',
+           'rmse_by_latitude', 'plot_error_map', 'plot_rmse_by_latitude', 'load_history', 'held_out_loss',
+           'plot_training_curves', 'plot_walk_grid', 'save_walk_gif', 'figure_png', 'image_widget', 'DateExplorer',
+           'MapExplorer', 'write_eval_figures']
 
 # %% ../nbs/09_maps.ipynb #07c242ee
 import warnings
 from importlib import resources
 from io import BytesIO
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -31,7 +29,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.animation import PillowWriter
 from matplotlib.ticker import MaxNLocator
 
-from .data import latitude_weights
+from .grid import latitude_weights
+from .latent import (eval_mode, field_batch, format_date, lerp, pick_walk_dates, posterior_mean_map, slerp,
+                                  time_index, walk_between_dates)
 from .metrics import rmse as weighted_rmse
 
 # %% ../nbs/09_maps.ipynb #14eade88
@@ -130,11 +130,6 @@ def _units_of(da, channel_index):
         return units[channel_index] if channel_index < len(units) else None
     return units
 
-# %% ../nbs/09_maps.ipynb #94baf3d4
-def format_date(time) -> str:
-    "A date for titles and file names' readers: `2019-01-01 00:00 UTC`."
-    return pd.to_datetime(np.atleast_1d(np.asarray(time)))[0].strftime("%Y-%m-%d %H:%M UTC")
-
 # %% ../nbs/09_maps.ipynb #2bfb3b3e
 def _pick_channel(da: xr.DataArray, channel=0):
     "`(da at channel, name, units)`: `channel` is an index or a channel name; `da` without a channel axis is kept."
@@ -153,21 +148,6 @@ def _pick_channel(da: xr.DataArray, channel=0):
     return da.isel(channel=index), (names[index] if names else da.name), _units_of(da, index)
 
 # %% ../nbs/09_maps.ipynb #fcac56c6
-def _time_index(da: xr.DataArray, time) -> int:
-    "The position on `da`'s time axis of `time`: an index (int, negative counts from the end) or a date."
-    n = da.sizes["time"]
-    if isinstance(time, (int, np.integer)):
-        if not -n <= time < n:
-            raise ValueError(f"time index {time} out of range for {n} time steps")
-        return int(time) % n
-    stamp = np.datetime64(pd.Timestamp(time), "ns")
-    matches = np.nonzero(da["time"].values.astype("datetime64[ns]") == stamp)[0]
-    if len(matches) == 0:
-        raise ValueError(f"time={time!r} is not in the data ({format_date(da['time'].values[0])} to "
-                         f"{format_date(da['time'].values[-1])}); pass one of its time stamps")
-    return int(matches[0])
-
-
 def _pick_time(da: xr.DataArray, time=None) -> xr.DataArray:
     "`da` at `time`: an index (int), a date (str / datetime64), or None when `da` has at most one time step."
     if "time" not in da.dims:
@@ -176,7 +156,7 @@ def _pick_time(da: xr.DataArray, time=None) -> xr.DataArray:
         if da.sizes["time"] != 1:
             raise ValueError(f"da has {da.sizes['time']} time steps; pass time= (an index or a date)")
         time = 0
-    return da.isel(time=_time_index(da, time))
+    return da.isel(time=time_index(da, time))
 
 # %% ../nbs/09_maps.ipynb #8068ae5a
 def select_map(da: xr.DataArray, time=None, channel=0) -> xr.DataArray:
@@ -400,173 +380,6 @@ def plot_training_curves(history, figsize=(14, 3.6)):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     return fig
 
-# %% ../nbs/09_maps.ipynb #7611288e
-def _normalise_dim(dim: int, ndim: int) -> int:
-    if not -ndim <= dim < ndim:
-        raise ValueError(f"dim={dim} is out of range for tensors with {ndim} dimensions")
-    return dim % ndim
-
-
-def _endpoints(z0, z1):
-    z0, z1 = torch.as_tensor(z0), torch.as_tensor(z1)
-    if not z0.is_floating_point():
-        z0 = z0.float()
-    z1 = z1.to(z0)
-    if z0.shape != z1.shape:
-        raise ValueError(f"z0 has shape {tuple(z0.shape)} but z1 has shape {tuple(z1.shape)}; they must match")
-    return z0, z1
-
-
-def _steps(t, device):
-    t = torch.as_tensor(t, dtype=torch.float64, device=device)
-    if t.ndim > 1 or not torch.isfinite(t).all():
-        raise ValueError("t must be a finite number or a 1-D sequence of numbers (usually in [0, 1])")
-    return t
-
-
-def _broadcast_t(t, ndim):
-    "t as a scalar, or (T, 1, ..., 1) so that a 1-D t puts the steps on a new leading axis."
-    return t if t.ndim == 0 else t.reshape((-1,) + (1,) * ndim)
-
-# %% ../nbs/09_maps.ipynb #06d5ae8f
-def _orthogonal_unit(a: torch.Tensor, dim: int) -> torch.Tensor:
-    "A unit vector orthogonal to each unit vector `a` along `dim`, chosen deterministically."
-    k = a.abs().argmin(dim=dim, keepdim=True)  # the axis a is least aligned with
-    e_k = torch.zeros_like(a).scatter_(dim, k, 1.0)
-    u = e_k - a.gather(dim, k) * a
-    return u / u.norm(dim=dim, keepdim=True)
-
-# %% ../nbs/09_maps.ipynb #6639f422
-def slerp(z0, z1, t, dim: int = 1) -> torch.Tensor:
-    """Great-circle interpolation between unit vectors `z0` and `z1` along `dim` (the sphere's axis; 1 for latent
-    maps shaped (B, d, h, w)), independently at every other index (every latent pixel). `t` is a number, giving
-    the shape of `z0`, or a 1-D sequence, giving a new leading axis of steps. Exact at t = 0 and 1; nearly
-    identical and nearly opposite endpoints are handled (see above)."""
-    z0, z1 = _endpoints(z0, z1)
-    t, dim = _steps(t, z0.device), _normalise_dim(dim, z0.ndim)
-    if z0.shape[dim] < 2:
-        raise ValueError(f"slerp needs vectors with at least 2 components along dim={dim}, got {z0.shape[dim]}")
-    for name, z in (("z0", z0), ("z1", z1)):
-        norms = z.double().norm(dim=dim)
-        if not torch.isfinite(norms).all() or (norms - 1).abs().max() > 1e-3:
-            raise ValueError(f"{name} must hold unit vectors along dim={dim} (norms range {norms.min():.4g} to "
-                             f"{norms.max():.4g}); normalise first, e.g. torch.nn.functional.normalize({name}, dim={dim})")
-    a, b = z0.double(), z1.double()
-    a, b = a / a.norm(dim=dim, keepdim=True), b / b.norm(dim=dim, keepdim=True)
-    omega = 2 * torch.atan2((a - b).norm(dim=dim, keepdim=True), (a + b).norm(dim=dim, keepdim=True))
-    v = b - (a * b).sum(dim, keepdim=True) * a
-    v = v - (a * v).sum(dim, keepdim=True) * a  # second pass: v exactly orthogonal to a
-    v_norm = v.norm(dim=dim, keepdim=True)
-    u = torch.where(v_norm > 1e-10, v / v_norm.clamp_min(1e-300), _orthogonal_unit(a, dim))
-    tt = _broadcast_t(t, z0.ndim)
-    z = torch.cos(tt * omega) * a + torch.sin(tt * omega) * u
-    z = (z / z.norm(dim=dim + t.ndim, keepdim=True)).to(z0.dtype)
-    return torch.where(tt == 0, z0, torch.where(tt == 1, z1, z))
-
-# %% ../nbs/09_maps.ipynb #9becb5ba
-def lerp(z0, z1, t) -> torch.Tensor:
-    "Straight-line interpolation `(1 - t) z0 + t z1` (the Gaussian latent's walk); `t` as in `slerp`. Exact at 0 and 1."
-    z0, z1 = _endpoints(z0, z1)
-    t = _steps(t, z0.device)
-    tt = _broadcast_t(t, z0.ndim).to(z0.dtype)
-    return (1 - tt) * z0 + tt * z1
-
-# %% ../nbs/09_maps.ipynb #b5e832cd
-class LatentWalk(NamedTuple):
-    "Steps of a latent walk: `t` (steps,), latent maps `z` (steps, d, h, w), decoded fields `x` (steps, C, H, W)."
-    t: np.ndarray
-    z: torch.Tensor
-    x: torch.Tensor
-    method: str  # "slerp" or "lerp"
-
-# %% ../nbs/09_maps.ipynb #53ce41a0
-def posterior_mean_map(model, x: torch.Tensor) -> tuple[torch.Tensor, str]:
-    """The latent map of the posterior mode: (mean direction `loc`, "slerp") for vMF / Power Spherical models,
-    (`mu`, "lerp") for the Gaussian one."""
-    params = model.encode(x)
-    if "loc" in params:
-        return params["loc"], "slerp"
-    if "mu" in params:
-        return params["mu"], "lerp"
-    raise ValueError(f"model.encode returned keys {sorted(params)}; expected 'loc' (vmf/power) or 'mu' (normal)")
-
-
-def _model_input(model, x):
-    p = next(model.parameters())
-    x = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x).to(device=p.device, dtype=p.dtype)
-    return x[None] if x.ndim == 3 else x
-
-# %% ../nbs/09_maps.ipynb #4f577d13
-from contextlib import contextmanager
-
-
-@contextmanager
-def _eval_mode(model):
-    "Run a block with `model` in eval mode and hand it back in the mode it was in."
-    was_training = model.training
-    model.eval()
-    try:
-        yield model
-    finally:
-        model.train(was_training)
-
-# %% ../nbs/09_maps.ipynb #ca7db693
-def latent_walk(model, x0, x1, steps: int = 8, batch_size: int = 16) -> LatentWalk:
-    """Encode `x0` and `x1` (each (C, H, W) or (1, C, H, W), normalised like the training data) with the
-    posterior mode, interpolate every latent pixel in `steps` equal steps of t from 0 to 1 (slerp on the
-    sphere, lerp for the Gaussian) and decode each step."""
-    if not isinstance(steps, (int, np.integer)) or steps < 2:
-        raise ValueError(f"steps={steps!r}: a walk needs an integer number of steps >= 2 (both ends included)")
-    x0, x1 = _model_input(model, x0), _model_input(model, x1)
-    if x0.shape[0] != 1 or x1.shape[0] != 1:
-        raise ValueError(f"x0 and x1 must each be one field, got shapes {tuple(x0.shape)} and {tuple(x1.shape)}")
-    with torch.no_grad(), _eval_mode(model):
-        (z0, method), (z1, _) = posterior_mean_map(model, x0), posterior_mean_map(model, x1)
-        t = torch.linspace(0, 1, steps, dtype=torch.float64)
-        z = slerp(z0[0], z1[0], t, dim=0) if method == "slerp" else lerp(z0[0], z1[0], t)
-        x = torch.cat([model.decode(chunk) for chunk in z.split(batch_size)])
-    return LatentWalk(t.numpy(), z.cpu(), x.cpu(), method)
-
-# %% ../nbs/09_maps.ipynb #c11f4492
-def pick_walk_dates(da: xr.DataArray) -> tuple:
-    """Two dates for a walk: the first time stamp in January and the first in July of the same year if the data
-    holds both, otherwise the first time stamp and the one in the middle."""
-    times = pd.to_datetime(da["time"].values)
-    for year in sorted(set(times.year)):
-        jan = times[(times.year == year) & (times.month == 1)]
-        jul = times[(times.year == year) & (times.month == 7)]
-        if len(jan) and len(jul):
-            return jan[0], jul[0]
-    return times[0], times[len(times) // 2]
-
-# %% ../nbs/09_maps.ipynb #045473ba
-def walk_between_dates(model, da: xr.DataArray, date0=None, date1=None, normalizer=None, steps: int = 8) -> xr.DataArray:
-    """Latent walk from `da` at `date0` to `da` at `date1` (dates or indices; default `pick_walk_dates`).
-    `da` is `(time, channel, latitude, longitude)` in physical units; `normalizer` (from training,
-    `svae_weather.data.Normalizer`) maps it to the model's units and back; None means `da` is already
-    normalised. Returns the decoded walk `(t, channel, latitude, longitude)` in `da`'s units."""
-    missing = {"time", "channel", "latitude", "longitude"} - set(da.dims)
-    if missing:
-        raise ValueError(f"da needs dims (time, channel, latitude, longitude); missing {sorted(missing)}")
-    da = da.transpose("time", "channel", "latitude", "longitude")
-    if date0 is None or date1 is None:
-        d0, d1 = pick_walk_dates(da)
-        date0, date1 = (d0 if date0 is None else date0), (d1 if date1 is None else date1)
-    i0, i1 = _time_index(da, date0), _time_index(da, date1)
-    ends = np.asarray(da.isel(time=[i0, i1]).values, dtype=np.float32)
-    if normalizer is not None:
-        ends = np.asarray(normalizer.normalize(ends), dtype=np.float32)
-    walk = latent_walk(model, ends[:1], ends[1:], steps)
-    x = walk.x.numpy()
-    if normalizer is not None:
-        x = np.asarray(normalizer.denormalize(x))
-    t0, t1 = da["time"].values[i0], da["time"].values[i1]
-    return xr.DataArray(
-        x, dims=("t", "channel", "latitude", "longitude"),
-        coords={"t": walk.t, "channel": da["channel"].values, "latitude": da["latitude"].values,
-                "longitude": da["longitude"].values},
-        name=da.name, attrs={**da.attrs, "method": walk.method, "start": format_date(t0), "end": format_date(t1)})
-
 # %% ../nbs/09_maps.ipynb #52e72cdb
 def _check_new(path: Path, overwrite: bool) -> Path:
     path = Path(path)
@@ -703,18 +516,18 @@ class DateExplorer:
 # %% ../nbs/09_maps.ipynb #96619a7f
 def _walk_ends(model, truth: xr.DataArray, dates, normalizer=None):
     "`(z0, z1, method, dates)`: the posterior-mode latent maps of `truth` at two `dates`, and how to walk between them."
-    ends = truth.transpose("time", "channel", "latitude", "longitude").isel(time=[_time_index(truth, d) for d in dates])
+    ends = truth.transpose("time", "channel", "latitude", "longitude").isel(time=[time_index(truth, d) for d in dates])
     x = np.asarray(ends.values, dtype=np.float32)
     x = np.asarray(normalizer.normalize(x), dtype=np.float32) if normalizer is not None else x
-    with torch.no_grad(), _eval_mode(model):
-        z, method = posterior_mean_map(model, _model_input(model, x))
+    with torch.no_grad(), eval_mode(model):
+        z, method = posterior_mean_map(model, field_batch(model, x))
     return z[:1], z[1:], method, tuple(format_date(t) for t in ends["time"].values)
 
 # %% ../nbs/09_maps.ipynb #3004dc49
 def _walk_map(model, z0, z1, method: str, t: float, template: xr.DataArray, channel=0, normalizer=None) -> xr.DataArray:
     "The map at `t` on the walk from latent map `z0` to `z1` (`method`: slerp or lerp), labelled like `template`."
     interpolate = slerp if method == "slerp" else lerp
-    with torch.no_grad(), _eval_mode(model):
+    with torch.no_grad(), eval_mode(model):
         x = model.decode(interpolate(z0, z1, float(t))).cpu().numpy()
     x = np.asarray(normalizer.denormalize(x)) if normalizer is not None else x
     template = template.transpose("time", "channel", "latitude", "longitude").isel(time=[0])
@@ -770,7 +583,7 @@ def _eval_plan(truth_da: xr.DataArray, dates=None, n_dates: int = 3, history_pat
     if dates is None:
         indices = sorted(set(np.linspace(0, n_time - 1, max(1, min(n_dates, n_time))).round().astype(int).tolist()))
     else:
-        indices = [_time_index(truth_da, d) for d in dates]
+        indices = [time_index(truth_da, d) for d in dates]
     plan = {f"reconstruction_{_file_stamp(truth_da['time'].values[i])}.png": ("reconstruction", i) for i in indices}
     plan["error_map.png"] = ("error_map", None)
     plan["rmse_by_latitude.png"] = ("rmse_by_latitude", None)

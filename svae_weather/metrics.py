@@ -14,10 +14,10 @@ import torch
 import torch.nn.functional as F
 import xarray as xr
 
-from .data import latitude_weights
+from .grid import SvaeError, weighted_mean
 
 # %% ../nbs/06_metrics.ipynb #3121faca
-class MetricsError(ValueError):
+class MetricsError(SvaeError):
     "Bad input to a metric: the message says what was wrong and what is expected."
 
 
@@ -54,11 +54,8 @@ def _check_weights(lat_weights, n_lat: int) -> np.ndarray:
 def spatial_mean(field, lat_weights=None) -> np.ndarray:
     "Mean over the last two axes (latitude, longitude) of `field`, weighted by `lat_weights` over latitude."
     field = _as_numpy(field, "field")
-    zonal = field.mean(-1)
-    if lat_weights is None:
-        return zonal.mean(-1)
-    w = _check_weights(lat_weights, field.shape[-2])
-    return (zonal * w).sum(-1) / w.sum()
+    w = None if lat_weights is None else _check_weights(lat_weights, field.shape[-2])
+    return weighted_mean(field, w, dims=(-2, -1))
 
 # %% ../nbs/06_metrics.ipynb #6de580cc
 def sample_scores(prediction, truth, lat_weights=None, climatology=None) -> dict[str, np.ndarray]:

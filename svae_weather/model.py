@@ -14,6 +14,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.distributions import Distribution, Independent, Normal, kl_divergence
 
+from .grid import SvaeError
 from .distributions import HypersphericalUniform, posterior_from_maps, sample_to_map
 
 # %% auto #0
@@ -28,7 +29,7 @@ DISTRIBUTIONS = ("normal", "vmf", "power")
 SPHERICAL = ("vmf", "power")
 
 
-class ModelConfigError(ValueError):
+class ModelConfigError(SvaeError):
     "A bad `ImprovedWeatherVAE` constructor argument; the message names the value and what would work."
 
 

@@ -9,6 +9,7 @@ import numbers
 
 import torch
 
+from .grid import weighted_mean
 from .model import project_to_sphere
 
 # %% auto #0
@@ -18,9 +19,7 @@ __all__ = ['REFINE_STEPS', 'REFINE_LR', 'code_error', 'refine_codes']
 def code_error(model, z: torch.Tensor, x: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
     "Latitude-weighted mean squared error (B,) of `model.decode(z)` against the normalised fields `x` (B, C, H, W)."
     squared = (model.decode(z) - x).pow(2)
-    if weights is not None:
-        squared = squared * weights.to(squared).reshape(1, 1, -1, 1)  # one weight per latitude row
-    return squared.mean(dim=(1, 2, 3))
+    return weighted_mean(squared, None if weights is None else weights.to(squared), dims=(1, 2, 3))
 
 # %% ../nbs/07a_refine.ipynb #f6e8fcdc
 REFINE_STEPS, REFINE_LR = 20, 0.05  # the defaults measured in benchmarks/README.md
