@@ -20,8 +20,8 @@ import sys
 import time
 from pathlib import Path
 
-from svae_weather.evaluate import USER_ERRORS, evaluate
-from svae_weather.train import train
+from svae_weather import SvaeError, evaluate_run, train
+from svae_weather.train_cli import parse_config
 
 TIME_SLICE = "2016-01-01:2018-12-31T18"
 TRAIN_SPLIT = 0.6670  # 2016-2017 train (its last 10% validates), 2018 test: floor(0.6670 * 4384) = 2924 fields
@@ -76,14 +76,13 @@ def run(name: str, seed: int, args, out: Path) -> dict:
             "--no-progress", *shlex.split(VARIANTS[name][1])] + (["--overwrite"] if args.overwrite else [])
     argv += ["--threads", str(args.threads)] if args.threads else []
     t0 = time.perf_counter()
-    result = train(argv)
+    result = train(parse_config(argv))
     seconds = time.perf_counter() - t0
-    doc = evaluate(["--model-path", str(run_dir), "--output-dir", str(run_dir / "eval"), "--no-plots",
-                    "--no-progress"] + (["--overwrite"] if args.overwrite else []))
+    doc = evaluate_run(run_dir, out / f"{name}-seed{seed}-eval", progress=False, overwrite=args.overwrite)
     if doc["period"] != TEST_PERIOD:
         sys.exit(f"ablation.py: error: svae-eval scored {doc['period']}, not {TEST_PERIOD}")
     m = doc["metrics"]["physical"][CHANNEL]
-    steps = result["history"]["steps"][-1] if result["history"].get("steps") else None
+    steps = result.history["steps"][-1] if result.history.get("steps") else None
     return {"variant": name, "seed": seed, "rmse": m["rmse"], "acc": m["acc"], "steps": steps,
             "train_seconds": seconds}
 
@@ -116,7 +115,7 @@ def main(argv=None):
                 rows.append(run(name, seed, args, out))
                 print(json.dumps(rows[-1]), flush=True)
                 (out / "ablation.json").write_text(json.dumps({"args": vars(args), "rows": rows}, indent=1))
-    except USER_ERRORS as e:
+    except SvaeError as e:
         sys.exit(f"ablation.py: error: {e}")
     budget = f"--epochs {args.epochs}" if args.epochs else f"--time-limit {args.minutes_per_run:g}"
     print(f"\nsvae-train defaults + --distribution vmf {budget}; train 2016-2017, "

@@ -65,13 +65,12 @@ def store_bytes(path, only=None) -> int:
 
 
 def train_model(workdir: Path, epochs: int) -> Path:
-    from svae_weather.train import train
+    from svae_weather import TrainConfig, train
     out = workdir / "run"
     if (out / "best_model.pth").is_file():  # a --workdir of an earlier run: keep its model
         return out
-    train(["--time-slice", "2015-01-01:2015-12-31T18", "--hidden-dims", "8", "16", "32", "64", "--epochs", str(epochs),
-           "--batch-size", "32", "--lr", "3e-3", "--device", "cpu", "--no-progress", "--distribution", "vmf",
-           "--threads", "1", "--output-dir", str(out)])
+    train(TrainConfig(time_slice="2015-01-01:2015-12-31T18", hidden_dims=[8, 16, 32, 64], epochs=epochs, batch_size=32,
+                      lr=3e-3, device="cpu", progress=False, distribution="vmf", threads=1, output_dir=str(out)))
     return out
 
 

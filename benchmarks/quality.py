@@ -3,7 +3,7 @@
 For each distribution this runs `svae-train` with its own defaults and `--time-limit MINUTES` on the built-in
 synthetic sample (2015-2019; the test period is 2019, the training period 2015-2018, from whose end svae-train
 carves its validation period), then scores the run's `best_model.pth` on 2019 with `svae-eval`'s own code
-(`svae_weather.evaluate.evaluate`: latitude-weighted, physical units, raw data; ACC against WeatherBench2's
+(`svae_weather.evaluate_run`: latitude-weighted, physical units, raw data; ACC against WeatherBench2's
 climatology definition fitted on 2015-2018). Beside the models it reports the EOF baseline, fitted on 2015-2018,
 at the same number of stored floats as the latent (latent_channels x h x w), at the same degrees of freedom
 ((latent_channels - 1) x h x w for vmf/power, whose latent pixels lie on a sphere) and at each --eof-k. Both EOF
@@ -20,7 +20,7 @@ code found the same way, by minimising the field's error.
     python benchmarks/quality.py --device cuda --epochs 600 --train-args "--lr 1e-4"   # plus any svae-train flag
 
 Results go to --output-dir: quality.json (rows with name, rmse, acc, ...), and per distribution the svae-train run
-(DIST/) and its evaluations (DIST/eval/, DIST/eval_refined/). A non-empty directory is refused unless --overwrite.
+(DIST/run/) and its evaluations (DIST/eval/, DIST/eval_refined/). A non-empty directory is refused unless --overwrite.
 """
 import argparse
 import json
@@ -31,9 +31,9 @@ from pathlib import Path
 
 import torch
 
-from svae_weather.evaluate import USER_ERRORS, evaluate
+from svae_weather import SvaeError, evaluate_run, train
 from svae_weather.refine import REFINE_STEPS
-from svae_weather.train import train
+from svae_weather.train_cli import parse_config
 
 TIME_SLICE = "2015-01-01:2019-12-31T18"
 # 2015-2018 is 1461 days = 5844 six-hourly fields of the 7304 in 2015-2019; floor(0.8002 * 7304) = 5844.
@@ -72,10 +72,10 @@ def train_run(dist: str, args, run_dir: Path) -> dict:
     argv += shlex.split(args.train_args)
     print("svae-train " + " ".join(argv), flush=True)
     t0 = time.perf_counter()
-    result = train(argv)
-    history = result["history"]
-    return {"argv": argv, "train_seconds": time.perf_counter() - t0, "stopped": result.get("stopped"),
-            "epochs": history["epoch"][-1] if history.get("epoch") else 0, "config": result["config"]}
+    result = train(parse_config(argv))
+    history = result.history
+    return {"argv": argv, "train_seconds": time.perf_counter() - t0, "stopped": result.stopped,
+            "epochs": history["epoch"][-1] if history.get("epoch") else 0, "config": result.config}
 
 
 def row(name, metrics, **extra):
@@ -119,10 +119,9 @@ def main(argv=None):
     rows, eofs, runs = [], {}, {}
     try:
         for dist in args.distributions:
-            info = train_run(dist, args, out / dist)
-            doc = evaluate(["--model-path", str(out / dist), "--output-dir", str(out / dist / "eval"),
-                            "--eof-k", *map(str, args.eof_k), "--device", args.device, "--no-plots", "--no-progress"]
-                           + (["--overwrite"] if args.overwrite else []))
+            info = train_run(dist, args, out / dist / "run")
+            doc = evaluate_run(out / dist / "run", out / dist / "eval", eof_k=args.eof_k, device=args.device, progress=False,
+                               overwrite=args.overwrite)
             if doc["period"] != TEST_PERIOD:
                 sys.exit(f"quality.py: error: svae-eval scored {doc['period']}, not {TEST_PERIOD}")
             runs[dist] = {**{k: v for k, v in info.items() if k != "config"}, "latent_size": doc["latent_size"],
@@ -130,12 +129,12 @@ def main(argv=None):
                           "climatology": doc["climatology"], "mean_field": doc["mean_field"],
                           "outside_normalizer": doc["outside_normalizer"],
                           "val_time": info["config"].get("data", {}).get("val_time")}
-            rows.append(row(f"VAE {dist} ({info['epochs']} ep., best on validation)", doc["metrics"],
+            selected = "best on validation" if info["config"]["args"]["val_split"] else "last model"
+            rows.append(row(f"VAE {dist} ({info['epochs']} ep., {selected})", doc["metrics"],
                             minutes=info["train_seconds"] / 60, k=doc["latent_size"], matches=None, capped=False))
             if args.refine_steps:
-                refined = evaluate(["--model-path", str(out / dist), "--output-dir", str(out / dist / "eval_refined"),
-                                    "--refine-steps", str(args.refine_steps), "--device", args.device, "--no-plots",
-                                    "--no-progress"] + (["--overwrite"] if args.overwrite else []))
+                refined = evaluate_run(out / dist / "run", out / dist / "eval_refined", refine_steps=args.refine_steps,
+                                       device=args.device, progress=False, overwrite=args.overwrite)
                 rows.append(row(f"VAE {dist}, code refined ({args.refine_steps} steps)", refined["metrics"],
                                 minutes=info["train_seconds"] / 60, k=doc["latent_size"], matches=None, capped=False))
                 runs[dist]["refine_steps"] = args.refine_steps
@@ -146,7 +145,7 @@ def main(argv=None):
             print(f"VAE {dist}: {info['train_seconds'] / 60:.1f} min, {info['epochs']} epochs; "
                   f"weighted RMSE {doc['metrics']['physical'][CHANNEL]['rmse']:.4f} K"
                   + (f", with refined codes {rows[-1]['rmse']:.4f} K" if args.refine_steps else ""), flush=True)
-    except USER_ERRORS as e:
+    except SvaeError as e:
         sys.exit(f"quality.py: error: {e}")
     for k in sorted(eofs):
         r = eofs[k]

@@ -13,8 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from svae_weather.data import latitude_weights, open_weather, split_by_time
-from svae_weather.train import load_trained, train
+from svae_weather import TrainConfig, latitude_weights, load_model, open_weather, split_by_time, train
 
 
 def column_rmse(model, normalizer, test) -> np.ndarray:
@@ -42,11 +41,11 @@ def main():
         for padding in ("circular", "zero"):
             for seed in a.seeds:
                 out = Path(tmp) / f"{padding}_{seed}"
-                train(["--time-slice", a.time_slice, "--epochs", str(a.epochs), "--lr", str(a.lr),
-                       "--distribution", a.distribution, "--hidden-dims", *map(str, a.hidden_dims),
-                       "--seed", str(seed), "--output-dir", str(out), "--no-progress",
-                       "--circular-padding" if padding == "circular" else "--no-circular-padding"])
-                model, _, normalizer = load_trained(out)
+                train(TrainConfig(time_slice=a.time_slice, epochs=a.epochs, lr=a.lr, distribution=a.distribution,
+                                  hidden_dims=a.hidden_dims, seed=seed, output_dir=str(out), progress=False,
+                                  circular_padding=padding == "circular"))
+                trained = load_model(out)
+                model, normalizer = trained.model, trained.normalizer
                 rmse = column_rmse(model.eval(), normalizer, test)
                 seam, interior = rmse[[0, -1]].mean(), rmse[1:-1].mean()
                 rows.setdefault(padding, []).append((seam, interior, seam / interior))

@@ -28,7 +28,14 @@ import torch
 
 from svae_weather.data import Normalizer, open_weather
 from svae_weather.model import DISTRIBUTIONS, ImprovedWeatherVAE
-from svae_weather.train import evaluate, pick_device, run_epoch, train_step
+from svae_weather.runtime import pick_device
+from svae_weather.train import run_batches, train_step, validation_loss
+
+
+def run_epoch(model, optimizer, data, order, batch_size, kl_weight, **kwargs):
+    "Train one pass over `data[order]` in slices of `batch_size`."
+    batches = (data[order[i:i + batch_size]] for i in range(0, len(order), batch_size))
+    return run_batches(model, optimizer, batches, -(-len(order) // batch_size), kl_weight, **kwargs)
 
 
 def parse(argv=None):
@@ -128,7 +135,7 @@ def main(argv=None):
                 run_epoch(step_model, opt, train_x, order, batch, 1e-6, autocast_dtype=amp)
                 sync(device)
                 t1 = time.perf_counter()
-                evaluate(model, test_x, 1e-6, batch_size=max(256, batch), autocast_dtype=amp)
+                validation_loss(model, test_x, 1e-6, batch_size=max(256, batch), autocast_dtype=amp)
                 sync(device)
                 row.update(epoch_s=t1 - t0, eval_s=time.perf_counter() - t1)
             rows.append(row)
