@@ -298,22 +298,6 @@ def _out_kl(r: _Regions):               # x A - log Phi_v, arranged so that noth
         r.x_asym * r.asym.one_minus_ratio)
     return _merge(r, series, asym).masked_fill_(r.x == math.inf, math.inf)
 
-# %% ../nbs/01_bessel.ipynb #d2bdb735
-class _BesselParts(NamedTuple):
-    log_iv: torch.Tensor           # log I_v(x)
-    log_phi: torch.Tensor          # log Phi_v(x) = log I_v(x) + lgamma(v+1) - v log(x/2)
-    ratio: torch.Tensor            # A = I_{v+1}(x) / I_v(x)
-    one_minus_ratio: torch.Tensor  # 1 - A
-    ratio_over_x: torch.Tensor     # A / x (finite at x = 0)
-    kl: torch.Tensor               # x A - log Phi_v(x): the vMF KL to uniform when v = d/2 - 1
-
-
-def _bessel_parts(v, x: torch.Tensor) -> _BesselParts:
-    "All Bessel quantities of order v (float >= 0, or float64 tensor shaped like x) at float64 x >= 0."
-    r = _regions(v, x)
-    return _BesselParts(_out_log_iv(r), _out_log_phi(r), _out_ratio(r), _out_one_minus_ratio(r),
-                        _out_ratio_over_x(r), _out_kl(r))
-
 # %% ../nbs/01_bessel.ipynb #ccfc2786
 _KINDS = ("log_iv", "ratio", "kl", "entropy", "log_normalizer", "ratio_over_x", "ratio_derivative")
 

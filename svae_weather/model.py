@@ -21,8 +21,8 @@ from .distributions import HypersphericalUniform, posterior_from_maps, sample_to
 __all__ = ['DISTRIBUTIONS', 'SPHERICAL', 'ModelConfigError', 'downsample_factor', 'check_spatial_shape', 'check_orientation',
            'check_config', 'PeriodicConv2d', 'PeriodicConvTranspose2d', 'group_norm', 'conv_norm_act', 'ResidualBlock',
            'project_to_sphere', 'gaussian_kl_map', 'Encoder', 'posterior_head', 'head_to_params', 'Decoder',
-           'check_static', 'FieldLinear', 'WeatherVAEBase', 'WeatherVAEStatic', 'check_input', 'params_to_posterior',
-           'sample_latent_and_kl', 'WeatherVAEPosterior', 'ImprovedWeatherVAE']
+           'check_static', 'FieldLinear', 'check_input', 'params_to_posterior', 'sample_latent_and_kl',
+           'ImprovedWeatherVAE']
 
 # %% ../nbs/03_model.ipynb #05d754a6
 DISTRIBUTIONS = ("normal", "vmf", "power")
@@ -291,9 +291,43 @@ class FieldLinear(nn.Linear):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return super().forward(x.flatten(1)).view(x.shape[0], *self.out_shape)
 
-# %% ../nbs/03_model.ipynb #6d40be7f
-class WeatherVAEBase(nn.Module):
-    "What `ImprovedWeatherVAE` is: its validated configuration, its modules and its static fields."
+# %% ../nbs/03_model.ipynb #a73bc73a
+def check_input(t, name: str, expected: tuple, axes: str):
+    "Refuse a tensor that is not (batch, *expected); a hint when latitude and longitude look swapped."
+    if not isinstance(t, torch.Tensor) or t.ndim != 4 or tuple(t.shape[1:]) != expected:
+        got = tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__
+        hint = ""
+        if isinstance(t, torch.Tensor) and t.ndim == 4 and tuple(t.shape[2:]) == expected[1:][::-1]:
+            hint = (" (latitude and longitude look swapped: spatial_shape is (latitude, longitude), "
+                    "so the WeatherBench2 64x32 grid is (32, 64))")
+        raise ValueError(f"{name} must have shape (batch, {', '.join(map(str, expected))}) = (batch, {axes}) "
+                         f"for this model, got {got}{hint}")
+
+# %% ../nbs/03_model.ipynb #7beff078
+def params_to_posterior(params: dict, distribution: str) -> Distribution:
+    "The batched posterior for `encode`'s maps: batch_shape (B, h, w), event_shape (latent_channels,)."
+    if distribution == "normal":
+        mu = params["mu"].float().permute(0, 2, 3, 1)
+        std = (0.5 * params["logvar"].float()).exp().permute(0, 2, 3, 1)
+        return Independent(Normal(mu, std, validate_args=False), 1, validate_args=False)
+    return posterior_from_maps(params["loc"].float(), params["kappa"].float(), distribution)
+
+
+def sample_latent_and_kl(params: dict, distribution: str) -> tuple[torch.Tensor, torch.Tensor]:
+    "A reparameterised latent sample (B, d, h, w) and the KL to the prior (B,), averaged over latent pixels."
+    with torch.autocast(params[next(iter(params))].device.type, enabled=False):
+        if distribution == "normal":
+            mu, logvar = params["mu"].float(), params["logvar"].float()
+            z, kl = mu + torch.randn_like(mu) * (0.5 * logvar).exp(), gaussian_kl_map(mu, logvar)
+        else:
+            q = params_to_posterior(params, distribution)
+            z = sample_to_map(q.rsample())
+            kl = kl_divergence(q, HypersphericalUniform(z.shape[1], device=z.device, dtype=z.dtype))
+    return z, kl.mean(dim=(-2, -1))
+
+# %% ../nbs/03_model.ipynb #995c1b3c
+class ImprovedWeatherVAE(nn.Module):
+    "Convolutional VAE with a spatial latent: a normal, vMF or Power Spherical posterior on every latent pixel."
     def __init__(self, spatial_shape=(32, 64), n_channels: int = 1, latent_channels: int = 4,
                  hidden_dims=(64, 128, 256, 512), distribution: str = "normal", use_residual: bool = True,
                  circular_padding: bool = True, n_static: int = 0, linear_path: bool = False):
@@ -331,9 +365,6 @@ class WeatherVAEBase(nn.Module):
     def spherical(self) -> bool:
         return self.distribution in SPHERICAL
 
-# %% ../nbs/03_model.ipynb #c428c36b
-class WeatherVAEStatic(WeatherVAEBase):
-    "`WeatherVAEBase` plus the methods that set, check and restore its static fields."
     def set_static(self, fields):
         "Store the fixed position fields (n_static, H, W), e.g. `svae_weather.data.static_fields(lat, lon)`; returns the model."
         self.static.copy_(check_static(fields, self.n_static, self.spatial_shape))
@@ -351,43 +382,6 @@ class WeatherVAEStatic(WeatherVAEBase):
             self._static_set = True
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
-# %% ../nbs/03_model.ipynb #a73bc73a
-def check_input(t, name: str, expected: tuple, axes: str):
-    "Refuse a tensor that is not (batch, *expected); a hint when latitude and longitude look swapped."
-    if not isinstance(t, torch.Tensor) or t.ndim != 4 or tuple(t.shape[1:]) != expected:
-        got = tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__
-        hint = ""
-        if isinstance(t, torch.Tensor) and t.ndim == 4 and tuple(t.shape[2:]) == expected[1:][::-1]:
-            hint = (" (latitude and longitude look swapped: spatial_shape is (latitude, longitude), "
-                    "so the WeatherBench2 64x32 grid is (32, 64))")
-        raise ValueError(f"{name} must have shape (batch, {', '.join(map(str, expected))}) = (batch, {axes}) "
-                         f"for this model, got {got}{hint}")
-
-# %% ../nbs/03_model.ipynb #7beff078
-def params_to_posterior(params: dict, distribution: str) -> Distribution:
-    "The batched posterior for `encode`'s maps: batch_shape (B, h, w), event_shape (latent_channels,)."
-    if distribution == "normal":
-        mu = params["mu"].float().permute(0, 2, 3, 1)
-        std = (0.5 * params["logvar"].float()).exp().permute(0, 2, 3, 1)
-        return Independent(Normal(mu, std, validate_args=False), 1, validate_args=False)
-    return posterior_from_maps(params["loc"].float(), params["kappa"].float(), distribution)
-
-
-def sample_latent_and_kl(params: dict, distribution: str) -> tuple[torch.Tensor, torch.Tensor]:
-    "A reparameterised latent sample (B, d, h, w) and the KL to the prior (B,), averaged over latent pixels."
-    with torch.autocast(params[next(iter(params))].device.type, enabled=False):
-        if distribution == "normal":
-            mu, logvar = params["mu"].float(), params["logvar"].float()
-            z, kl = mu + torch.randn_like(mu) * (0.5 * logvar).exp(), gaussian_kl_map(mu, logvar)
-        else:
-            q = params_to_posterior(params, distribution)
-            z = sample_to_map(q.rsample())
-            kl = kl_divergence(q, HypersphericalUniform(z.shape[1], device=z.device, dtype=z.dtype))
-    return z, kl.mean(dim=(-2, -1))
-
-# %% ../nbs/03_model.ipynb #4a7e2ec4
-class WeatherVAEPosterior(WeatherVAEStatic):
-    "`WeatherVAEStatic` plus inference: the posterior parameter maps of `x`, the posterior, a sample and its KL."
     def encode(self, x: torch.Tensor) -> dict:
         "Posterior parameter maps: normal {'mu', 'logvar'} (B, d, h, w); vmf/power {'loc' (B, d, h, w), 'kappa' (B, 1, h, w)}."
         check_input(x, "x", (self.n_channels, *self.spatial_shape), "channel, latitude, longitude")
@@ -411,9 +405,6 @@ class WeatherVAEPosterior(WeatherVAEStatic):
         "A reparameterised latent sample (B, d, h, w) and the KL to the prior (B,), averaged over latent pixels."
         return sample_latent_and_kl(params, self.distribution)
 
-# %% ../nbs/03_model.ipynb #aaaf462c
-class ImprovedWeatherVAE(WeatherVAEPosterior):
-    "Convolutional VAE with a spatial latent: a normal, vMF or Power Spherical posterior on every latent pixel."
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         "Latent map (B, latent_channels, h, w) -> reconstruction (B, n_channels, H, W) in [-1, 1]."
         check_input(z, "z", self.latent_shape, "latent_channels, latent latitude, latent longitude")
