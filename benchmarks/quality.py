@@ -81,7 +81,7 @@ def train_run(dist: str, args, run_dir: Path) -> dict:
 def row(name, metrics, **extra):
     p = metrics["physical"][CHANNEL]
     return {"name": name, "rmse": p["rmse"], "acc": p["acc"], "mae": p["mae"], "bias": p["bias"],
-            "unweighted_rmse": p["unweighted_rmse"], "ssim": metrics["normalized"][CHANNEL]["ssim"], **extra}
+            "unweighted_rmse": p["unweighted_rmse"], "ssim": p["ssim"], **extra}
 
 
 def eof_rows(doc) -> list[tuple[int, str, dict]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,16 +16,17 @@ import torch
 import xarray as xr
 from tqdm.auto import tqdm
 
-from .data import Normalizer, open_weather
+from .data import Normalizer, check_finite, open_weather
 from .grid import DataError, SvaeError, latitude_weight_tensor
 from .model import ImprovedWeatherVAE, project_to_sphere
 from .refine import refine_codes
 from .runtime import package_version, pick_device, read_checkpoint
 
 # %% auto #0
-__all__ = ['LATENT_DIMS', 'LATENTS_KIND', 'CompressError', 'latent_grid', 'model_fingerprint', 'trained_on', 'WeatherCompressor',
-           'load_model', 'check_fits', 'model_input', 'encode_fields', 'latent_attrs', 'latent_dataset', 'encode',
-           'decode_fields', 'reconstruct', 'check_latents', 'weather_array', 'to_wb2', 'decode']
+__all__ = ['LATENT_DIMS', 'LATENTS_KIND', 'SPHERE_TOLERANCE', 'CompressError', 'latent_grid', 'model_fingerprint', 'trained_on',
+           'WeatherCompressor', 'load_model', 'check_fits', 'model_input', 'field_values', 'encode_fields',
+           'latent_attrs', 'latent_dataset', 'check_counts', 'unusable_codes', 'refuse_codes', 'encode',
+           'decode_fields', 'reconstruct', 'weather_array', 'to_wb2', 'check_latents', 'decode']
 
 # %% ../nbs/10_compress.ipynb #99667e88
 class CompressError(SvaeError):
@@ -33,7 +35,7 @@ class CompressError(SvaeError):
 LATENT_DIMS = ("time", "latent_channel", "latent_latitude", "latent_longitude")
 LATENTS_KIND = "svae-weather latents"  # the `svae_weather` attribute of every latent Dataset and store
 
-# %% ../nbs/10_compress.ipynb #42571035
+
 def latent_grid(latitude, longitude, factor: int) -> tuple[np.ndarray, np.ndarray]:
     "Centre latitude and longitude of each latent pixel: the mean of its `factor` x `factor` block of grid cells."
     lat, lon = np.asarray(latitude, dtype=np.float64), np.asarray(longitude, dtype=np.float64)
@@ -51,7 +53,7 @@ def model_fingerprint(model: torch.nn.Module) -> str:
         digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
     return digest.hexdigest()[:16]
 
-# %% ../nbs/10_compress.ipynb #879bc4ab
+
 def trained_on(config: dict) -> dict:
     "What the training run recorded about its data: channels, units, grid, path, time slice and split."
     data, args = config.get("data", {}), config.get("args", {})
@@ -101,6 +103,8 @@ class WeatherCompressor:
 # %% ../nbs/10_compress.ipynb #b5da48c6
 def load_model(path, device="cpu") -> WeatherCompressor:
     "The model svae-train saved in a run directory (its best_model.pth) or a .pth file, ready to encode and decode."
+    if not isinstance(path, (str, os.PathLike)):
+        raise CompressError(f"load_model needs the path of a run directory or .pth file; got {path!r}")
     given = Path(path).expanduser()
     if not given.exists():
         raise CompressError(f"model path {given} does not exist: give the run directory svae-train wrote "
@@ -113,8 +117,7 @@ def load_model(path, device="cpu") -> WeatherCompressor:
                                 "(written by svae-train)")
         file = files[0]
     ckpt = read_checkpoint(file)
-    model = ImprovedWeatherVAE.from_config(ckpt["model_config"])
-    model.load_state_dict(ckpt["model_state"])
+    model = ImprovedWeatherVAE.from_state(ckpt["model_config"], ckpt["model_state"], str(file))
     model.to(pick_device(device)).eval()
     return WeatherCompressor(model, Normalizer.from_dict(ckpt["config"]["normalizer"]), ckpt["config"], str(given.resolve()))
 
@@ -163,6 +166,15 @@ def model_input(m: WeatherCompressor, data, source: str = "the data") -> xr.Data
     check_fits(m.known, da, source)
     return da
 
+
+def field_values(block: xr.DataArray, what: str = "the data") -> np.ndarray:
+    "The values of a block of fields, refused with the time steps of any NaN or infinity (a network turns them into NaN)."
+    values = np.asarray(block.values)
+    if not np.isfinite(values).all():
+        check_finite(block, what)  # names how many and at which times
+    return values
+
+
 # %% ../nbs/10_compress.ipynb #72d36166
 @torch.no_grad()
 def encode_fields(m: WeatherCompressor, fields: np.ndarray, sample: bool = False, batch_size: int = 64,
@@ -205,7 +217,7 @@ def latent_attrs(m: WeatherCompressor, source: str, sample: bool, refine_steps: 
             "channels": json.dumps(m.channels), "units": json.dumps(m.units),
             "training_config": json.dumps(m.config), "package_version": package_version()}
 
-# %% ../nbs/10_compress.ipynb #184dc76c
+
 def latent_dataset(m: WeatherCompressor, times, latent, spread, attrs: dict, dtype="float32") -> xr.Dataset:
     "Label latents (time, d, h, w) and their spread ((time, h, w) concentration or (time, d, h, w) std)."
     d, h, w = m.model.latent_shape
@@ -225,21 +237,63 @@ def latent_dataset(m: WeatherCompressor, times, latent, spread, attrs: dict, dty
     return out
 
 # %% ../nbs/10_compress.ipynb #ee884b79
+def check_counts(**counts) -> None:
+    "Refuse a batch size or block length that is not a whole number of at least 1, naming the argument."
+    for name, n in counts.items():
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise CompressError(f"{name} must be a whole number of fields, at least 1; got {n!r}")
+
+
+SPHERE_TOLERANCE = 0.01  # a stored unit vector may be off by float16 rounding (~5e-4), not by more than 1%
+
+
+def unusable_codes(m: WeatherCompressor, latent: np.ndarray, spread: np.ndarray | None = None) -> np.ndarray:
+    "Per field: True where a code (or its spread) is NaN or infinite, or a vmf/power code is off the unit sphere."
+    n = len(latent)
+    bad = ~np.isfinite(latent).reshape(n, -1).all(axis=1)
+    if spread is not None:
+        bad |= ~np.isfinite(spread).reshape(n, -1).all(axis=1)
+    if m.spherical:
+        with np.errstate(invalid="ignore", over="ignore"):
+            norm = np.linalg.norm(np.asarray(latent, np.float64), axis=1)
+        bad |= ~(np.abs(norm - 1) <= SPHERE_TOLERANCE).reshape(n, -1).all(axis=1)
+    return bad
+
+
+def refuse_codes(bad: np.ndarray, times, doing: str, advice: str = "") -> None:
+    "One message naming how many time steps of `times` are flagged in `bad`, and the first and last of them."
+    if bad.any():
+        stamp = lambda t: np.datetime_as_string(t, unit="m") if np.issubdtype(np.asarray(t).dtype, np.datetime64) else str(t)
+        flagged = np.asarray(times)[bad]
+        raise CompressError(f"{doing} gives codes that are NaN, infinite or off the unit sphere at {len(flagged)} of "
+                            f"{len(bad)} time steps (from {stamp(flagged[0])} to {stamp(flagged[-1])}): "
+                            + (advice or "their values are far outside what the model was trained on, or not finite; "
+                                         "check those fields"))
+
+
 def encode(m: WeatherCompressor, data, sample: bool = False, seed: int = 0, dtype="float32", batch_size: int = 64,
            read_block: int = 1024, progress: bool = False, refine_steps: int = 0) -> xr.Dataset:
     "Latents of `data` (any form `model_input` reads) as a labelled Dataset; see the top of this notebook."
-    if np.dtype(dtype) not in (np.float16, np.float32):
+    try:
+        kind = np.dtype(dtype)
+    except TypeError:
+        kind = None
+    if kind not in (np.float16, np.float32):
         raise CompressError(f"dtype must be float32 or float16; got {dtype!r}")
+    check_counts(batch_size=batch_size, read_block=read_block)
     da = model_input(m, data)
+    if not da.sizes["time"]:
+        raise CompressError("the data holds no time steps to encode: check the time selection")
     device = next(m.model.parameters()).device
     parts = []
     with torch.random.fork_rng(devices=[device.index or 0] if device.type == "cuda" else []):
         torch.manual_seed(seed)
         for start in tqdm(range(0, da.sizes["time"], read_block), desc="encoding", disable=not progress, leave=False):
-            block = da.isel(time=slice(start, start + read_block)).values
+            block = field_values(da.isel(time=slice(start, start + read_block)), "the data to encode")
             parts.append(encode_fields(m, block, sample, batch_size, refine_steps))
     arrays = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     spread = arrays["concentration" if m.spherical else "std"]
+    refuse_codes(unusable_codes(m, arrays["latent"], spread), da["time"].values, "encoding the data")
     return latent_dataset(m, da["time"].values, arrays["latent"], spread,
                           latent_attrs(m, da.attrs.get("source", ""), sample, refine_steps), dtype)
 
@@ -258,7 +312,7 @@ def decode_fields(m: WeatherCompressor, latent: np.ndarray, batch_size: int = 64
         out.append(np.asarray(m.normalizer.denormalize(x_hat), dtype=np.float32))
     return np.concatenate(out) if out else np.zeros((0, len(m.channels), len(m.latitude), len(m.longitude)), np.float32)
 
-# %% ../nbs/10_compress.ipynb #cbc9abed
+
 def reconstruct(m: WeatherCompressor, da: xr.DataArray, batch_size: int = 64, sample: bool = False, seed: int = 0,
                 refine_steps: int = 0, read_block: int = 1024, progress: bool = False):
     "Yield `(times, truth, reconstruction)` for each block of `read_block` fields of `da`, in physical units."
@@ -268,35 +322,10 @@ def reconstruct(m: WeatherCompressor, da: xr.DataArray, batch_size: int = 64, sa
         torch.manual_seed(seed)
         for start in range(0, da.sizes["time"], read_block):
             block = da.isel(time=slice(start, start + read_block))
-            truth = np.asarray(block.values)
+            truth = field_values(block, "the data to reconstruct")
             codes = encode_fields(m, truth, sample, batch_size, refine_steps)["latent"]
             yield block["time"].values, truth, decode_fields(m, codes, batch_size)
             bar.update(len(truth))
-
-# %% ../nbs/10_compress.ipynb #78032398
-def check_latents(m: WeatherCompressor, latents, source: str = "the latents") -> xr.DataArray:
-    "The latent DataArray (time, latent_channel, latent_latitude, latent_longitude) of `latents`, checked against `m`."
-    if isinstance(latents, xr.Dataset):
-        kind = latents.attrs.get("svae_weather", LATENTS_KIND)
-        if kind != LATENTS_KIND or "latent" not in latents:
-            raise CompressError(f"{source} holds no svae-weather latents ({kind!r}, variables "
-                                f"{', '.join(map(str, latents.data_vars)) or 'none'}): pass what encode or svae-encode wrote")
-        attrs, z = latents.attrs, latents["latent"]
-    elif isinstance(latents, xr.DataArray):
-        attrs, z = latents.attrs, latents
-    else:
-        raise CompressError(f"{source} is a {type(latents).__name__}; pass the Dataset encode returned")
-    made_by = attrs.get("model_fingerprint")
-    if made_by and made_by != m.fingerprint:
-        raise CompressError(f"{source} were encoded by another model ({made_by}, saved at {attrs.get('model_path')}), "
-                            f"not by {m.fingerprint} ({m.path}): decode them with the model that encoded them")
-    if set(z.dims) != set(LATENT_DIMS):
-        raise CompressError(f"{source} have dims {tuple(map(str, z.dims))}; expected {LATENT_DIMS}")
-    z = z.transpose(*LATENT_DIMS)
-    if tuple(z.shape[1:]) != tuple(m.model.latent_shape):
-        raise CompressError(f"{source} are {' x '.join(map(str, z.shape[1:]))} (channel x latitude x longitude), "
-                            f"but this model's latent is {' x '.join(map(str, m.model.latent_shape))}")
-    return z
 
 # %% ../nbs/10_compress.ipynb #27967aed
 def weather_array(m: WeatherCompressor, times, values) -> xr.DataArray:
@@ -306,7 +335,7 @@ def weather_array(m: WeatherCompressor, times, values) -> xr.DataArray:
                                 "longitude": m.longitude},
                         attrs={"units": list(m.units), "source": f"decoded by svae-weather model {m.fingerprint}"})
 
-# %% ../nbs/10_compress.ipynb #44109590
+
 def to_wb2(m, weather: xr.DataArray) -> xr.Dataset:
     "WeatherBench2 layout of (time, channel, latitude, longitude) fields: one variable per name, units on each."
     channels = [str(c) for c in weather["channel"].values]
@@ -323,13 +352,50 @@ def to_wb2(m, weather: xr.DataArray) -> xr.Dataset:
             units=units[v if v in channels else f"{v}_{levels[0]}"])
     return xr.Dataset(out, attrs={"source": weather.attrs.get("source", "")})
 
-# %% ../nbs/10_compress.ipynb #dd51f85b
+# %% ../nbs/10_compress.ipynb #78032398
+def check_latents(m: WeatherCompressor, latents, source: str = "the latents") -> xr.DataArray:
+    "The latent DataArray (time, latent_channel, latent_latitude, latent_longitude) of `latents`, checked against `m`."
+    if isinstance(latents, xr.Dataset):
+        kind = latents.attrs.get("svae_weather", LATENTS_KIND)
+        if kind != LATENTS_KIND or "latent" not in latents:
+            raise CompressError(f"{source} holds no svae-weather latents ({kind!r}, variables "
+                                f"{', '.join(map(str, latents.data_vars)) or 'none'}): pass what encode or svae-encode wrote")
+        attrs, z = latents.attrs, latents["latent"]
+    elif isinstance(latents, xr.DataArray):
+        attrs, z = latents.attrs, latents
+    else:
+        raise CompressError(f"{source} is a {type(latents).__name__}; pass the Dataset encode returned")
+    made_by = attrs.get("model_fingerprint")
+    if isinstance(latents, xr.Dataset) and not made_by:
+        raise CompressError(f"{source} do not say which model encoded them (their model_fingerprint attribute is "
+                            "missing): decode them with the model that made them, passing latents['latent']")
+    if made_by and made_by != m.fingerprint:
+        raise CompressError(f"{source} were encoded by another model ({made_by}, saved at {attrs.get('model_path')}), "
+                            f"not by {m.fingerprint} ({m.path}): decode them with the model that encoded them")
+    if set(z.dims) != set(LATENT_DIMS):
+        raise CompressError(f"{source} have dims {tuple(map(str, z.dims))}; expected {LATENT_DIMS}")
+    if "time" not in z.coords:
+        raise CompressError(f"{source} have lost their time coordinate: the decoded fields would have no dates; "
+                            "restore it (latents.assign_coords(time=...))")
+    z = z.transpose(*LATENT_DIMS)
+    if tuple(z.shape[1:]) != tuple(m.model.latent_shape):
+        raise CompressError(f"{source} are {' x '.join(map(str, z.shape[1:]))} (channel x latitude x longitude), "
+                            f"but this model's latent is {' x '.join(map(str, m.model.latent_shape))}")
+    return z
+
+
 def decode(m: WeatherCompressor, latents, batch_size: int = 64, read_block: int = 1024, wb2: bool = False,
            progress: bool = False):
     "Fields of `latents` in physical units: a (time, channel, latitude, longitude) DataArray, or with `wb2` a WB2 Dataset."
+    check_counts(batch_size=batch_size, read_block=read_block)
     z = check_latents(m, latents)
-    blocks = [decode_fields(m, z.isel(time=slice(start, start + read_block)).values, batch_size)
-              for start in tqdm(range(0, z.sizes["time"], read_block), desc="decoding", disable=not progress, leave=False)]
+    blocks = []
+    for start in tqdm(range(0, z.sizes["time"], read_block), desc="decoding", disable=not progress, leave=False):
+        block = z.isel(time=slice(start, start + read_block))
+        codes = block.values
+        refuse_codes(unusable_codes(m, codes), block["time"].values, "decoding the latents",
+                     "a chunk of the store is missing or damaged, or the codes were edited; encode those steps again")
+        blocks.append(decode_fields(m, codes, batch_size))
     empty = np.zeros((0, len(m.channels), len(m.latitude), len(m.longitude)), np.float32)
     weather = weather_array(m, z["time"].values, np.concatenate(blocks) if blocks else empty)
     return to_wb2(m, weather) if wb2 else weather

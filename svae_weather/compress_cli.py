@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import os
@@ -19,12 +20,15 @@ import torch
 import xarray as xr
 from tqdm.auto import tqdm
 
-from .compress import (LATENTS_KIND, CompressError, check_fits, check_latents, decode_fields,
-                                   encode_fields, latent_attrs, latent_dataset, load_model, to_wb2, weather_array)
+from .compress import (LATENTS_KIND, CompressError, check_fits, check_latents, encode_fields, field_values,
+                                   latent_attrs, latent_dataset, load_model, refuse_codes, to_wb2, unusable_codes,
+                                   weather_array)
+from .compress import decode as decode_latents  # `decode` is a common name for other things
 from .data import open_weather
 from .grid import DataError, SvaeError
 from .refine import REFINE_STEPS
-from .runtime import absolute_path, pick_device
+from .runtime import LOCK_FILE, OutputLock, absolute_path, check_writable, pick_device
+from .stores import foreign_entries
 
 # %% auto #0
 __all__ = ['RECONSTRUCTION_KIND', 'PROGRESS_VAR', 'PROGRESS_DIM', 'chunk_spans', 'chunk_seed', 'store_status', 'prepare_output',
@@ -51,8 +55,8 @@ def chunk_seed(seed: int, index: int) -> int:
 def store_status(path) -> dict | None:
     "None if nothing is at `path`; else {'kind', 'attrs', 'written' (bool per chunk or None)} of the store there."
     fs, root = fsspec.core.url_to_fs(str(path))
-    if not fs.exists(root):
-        return None
+    if not fs.exists(root) or (fs.isdir(root) and not {p.rstrip("/").rsplit("/", 1)[-1] for p in fs.ls(root)} - {LOCK_FILE}):
+        return None  # nothing there, or an empty folder: free to use
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a folder that is not a zarr store is the normal case here
@@ -64,6 +68,19 @@ def store_status(path) -> dict | None:
         return {"kind": ds.attrs.get("svae_weather"), "attrs": dict(ds.attrs), "written": written}
 
 # %% ../nbs/98_compress_cli.ipynb #d2cad13d
+def _settings(status: dict, path) -> dict:
+    "The settings a store of ours records (`svae_settings`), or CompressError if they are missing or damaged."
+    try:
+        settings = json.loads(status["attrs"]["svae_settings"])
+    except (KeyError, TypeError, ValueError):
+        raise CompressError(f"{path} has lost the settings it was written with (its svae_settings attribute is missing "
+                            "or not JSON): it was edited; write it again with --overwrite") from None
+    if not isinstance(settings, dict) or not isinstance(settings.get("chunk_size"), int) or status["written"] is None:
+        raise CompressError(f"{path} has lost its chunk size or its record of written chunks: it was edited; write it "
+                            "again with --overwrite")
+    return settings
+
+
 def prepare_output(path, kind: str, settings: dict, overwrite: bool, command: str) -> np.ndarray | None:
     "The written-chunk flags of an unfinished store to continue, or None to write a new one; else CompressError."
     status = store_status(path)
@@ -74,8 +91,13 @@ def prepare_output(path, kind: str, settings: dict, overwrite: bool, command: st
         raise CompressError(f"{path} already holds {what} not written by {command}; it is left as it is: choose "
                             "another --output (or delete it yourself)")
     if overwrite:
+        foreign = foreign_entries(str(path), ignore=(LOCK_FILE,))
+        if foreign:
+            raise CompressError(f"{path} is a {command} store that also holds files {command} did not write "
+                                f"({', '.join(foreign[:3])}); --overwrite replaces only what it wrote: move them away "
+                                "or choose another --output")
         return None
-    recorded = json.loads(status["attrs"].get("svae_settings", "{}"))
+    recorded = _settings(status, path)
     changed = sorted(k for k in set(recorded) | set(settings) if recorded.get(k) != settings.get(k))
     if changed:
         raise CompressError(f"{path} holds a {command} store made with other settings ({', '.join(changed)}): pass "
@@ -163,8 +185,9 @@ def encode_chunk(job: dict, index: int) -> int:
     block = da.isel(time=span)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(chunk_seed(job["seed"], index))
-        arrays = encode_fields(m, block.values, job["sample"], job["batch_size"], job["refine_steps"])
+        arrays = encode_fields(m, field_values(block, f"{job['data_path']}"), job["sample"], job["batch_size"], job["refine_steps"])
     spread = arrays["concentration" if m.spherical else "std"]
+    refuse_codes(unusable_codes(m, arrays["latent"], spread), block["time"].values, f"encoding {job['data_path']}")
     attrs = latent_attrs(m, "", job["sample"], job["refine_steps"])
     data = latent_dataset(m, block["time"].values, arrays["latent"], spread, attrs, job["dtype"])
     write_chunk(job["output"], data, span, index)
@@ -211,6 +234,11 @@ def _encoding_input(m, source, time_slice) -> xr.DataArray:
     return da
 
 # %% ../nbs/98_compress_cli.ipynb #bb41730d
+def _claim(output: str):
+    "An `OutputLock` on a local store while it is written (a store at a URL has no lock file: a context that does nothing)."
+    return contextlib.nullcontext() if "://" in output else OutputLock(output, "--output")
+
+
 def _latent_template(m, times, chunk_size: int, dtype: str, attrs: dict) -> xr.Dataset:
     "The latent Dataset of `times` filled with lazy zeros in chunks of `chunk_size`: what `create_store` lays out."
     d, h, w = m.model.latent_shape
@@ -227,28 +255,31 @@ def encode_store(argv=None, on_chunk=None) -> dict:
         raise CompressError(f"--refine-steps must be 0 or more, and 0 with --sample (a draw is not refined); got "
                             f"{args.refine_steps}" + (" with --sample" if args.sample else ""))
     m = load_model(args.model_path, device=pick_device(args.device))
-    source = _source_name(args.data_path)
-    if source is not None and _source_name(args.output) == source:
+    source, output = _source_name(args.data_path), _source_name(args.output)  # absolute: workers run elsewhere
+    if source is not None and output == source:
         raise CompressError("--output is the input store itself: choose another --output")
+    if "://" not in output:
+        check_writable(output, "--output")
     times = _encoding_input(m, source, args.time_slice)["time"].values
     spans = chunk_spans(len(times), args.chunk_size)
     settings = {"model_fingerprint": m.fingerprint, "source": source, "time_slice": args.time_slice,
                 "n_times": len(times), "chunk_size": args.chunk_size, "dtype": args.dtype, "sample": args.sample,
                 "seed": args.seed if args.sample else None,
                 **({"refine_steps": args.refine_steps} if args.refine_steps else {})}  # stores of older versions match
-    written = prepare_output(args.output, LATENTS_KIND, settings, args.overwrite, "svae-encode")
-    if written is None:
-        attrs = latent_attrs(m, source or "the built-in synthetic sample", args.sample, args.refine_steps)
-        create_store(args.output, _latent_template(m, times, args.chunk_size, args.dtype, attrs), args.chunk_size,
-                     {**attrs, "svae_settings": json.dumps(settings)})
-        written = np.zeros(len(spans), bool)
-    pending = [i for i in range(len(spans)) if not written[i]]
-    job = {"model_path": m.path, "model_fingerprint": m.fingerprint, "device": args.device, "data_path": source,
-           "time_slice": args.time_slice, "n_times": len(times), "chunk_size": args.chunk_size,
-           "batch_size": args.batch_size, "sample": args.sample, "seed": args.seed, "dtype": args.dtype,
-           "refine_steps": args.refine_steps, "output": str(args.output)}
-    run_chunks(encode_chunk, job, pending, len(spans), args.scheduler, args.progress, on_chunk, "encoding")
-    return {"output": str(args.output), "chunks": len(spans), "written_now": len(pending), "n_times": len(times)}
+    with _claim(output):  # no other process writes this store until this run ends
+        written = prepare_output(output, LATENTS_KIND, settings, args.overwrite, "svae-encode")
+        if written is None:
+            attrs = latent_attrs(m, source or "the built-in synthetic sample", args.sample, args.refine_steps)
+            create_store(output, _latent_template(m, times, args.chunk_size, args.dtype, attrs), args.chunk_size,
+                         {**attrs, "svae_settings": json.dumps(settings)})
+            written = np.zeros(len(spans), bool)
+        pending = [i for i in range(len(spans)) if not written[i]]
+        job = {"model_path": m.path, "model_fingerprint": m.fingerprint, "device": args.device, "data_path": source,
+               "time_slice": args.time_slice, "n_times": len(times), "chunk_size": args.chunk_size,
+               "batch_size": args.batch_size, "sample": args.sample, "seed": args.seed, "dtype": args.dtype,
+               "refine_steps": args.refine_steps, "output": output}
+        run_chunks(encode_chunk, job, pending, len(spans), args.scheduler, args.progress, on_chunk, "encoding")
+    return {"output": output, "chunks": len(spans), "written_now": len(pending), "n_times": len(times)}
 
 # %% ../nbs/98_compress_cli.ipynb #633964a5
 @functools.lru_cache(maxsize=2)
@@ -260,11 +291,16 @@ def _latent_store(path: str, settings: str) -> xr.Dataset:
 def decode_chunk(job: dict, index: int) -> int:
     "Decode and write chunk `index` of an svae-decode job; returns `index`."
     m = _compressor(job["model_path"], job["device"], job["model_fingerprint"])
-    z = _latent_store(job["latents"], job["latent_settings"])["latent"]
-    span = chunk_spans(z.sizes["time"], job["chunk_size"])[index]
-    block = z.isel(time=span)
-    fields = decode_fields(m, block.values, job["batch_size"])
-    write_chunk(job["output"], to_wb2(m, weather_array(m, block["time"].values, fields)), span, index)
+    store = _latent_store(job["latents"], job["latent_settings"])
+    span = chunk_spans(store.sizes["time"], job["chunk_size"])[index]
+    block = store.isel(time=span)
+    try:
+        block = block.load()
+    except Exception as e:  # a damaged or missing chunk file: the codec or the store says what
+        raise CompressError(f"the latents of time steps {span.start} to {span.stop - 1} in {job['latents']} cannot be "
+                            f"read ({type(e).__name__}: {str(e)[:120]}): the store is damaged; encode those fields again") from None
+    fields = decode_latents(m, block, job["batch_size"], read_block=span.stop - span.start)  # checked and ordered by name
+    write_chunk(job["output"], to_wb2(m, fields), span, index)
     return index
 
 # %% ../nbs/98_compress_cli.ipynb #07c080fa
@@ -273,7 +309,9 @@ def decode_parser() -> argparse.ArgumentParser:
                                 "a zarr store in WeatherBench2's layout, a chunk of time at a time.")
     p.add_argument("--latents", required=True, help="the latent store svae-encode wrote")
     p.add_argument("--output", required=True, help="the zarr store to write the fields to")
-    p.add_argument("--model-path", default=None, help="the model (default: the one recorded in the latent store)")
+    p.add_argument("--model-path", default=None, help="the model (default: the model path recorded in the latent "
+                   "store's attributes; a store received from elsewhere names a path of its writer's machine; the "
+                   "command prints which model it opens and why)")
     p.add_argument("--overwrite", action="store_true", help="replace a store that svae-decode wrote at --output")
     p.add_argument("--chunk-size", type=int, default=None, help="time steps per chunk (default: the latent store's)")
     p.add_argument("--batch-size", type=int, default=64, help="fields per forward pass")
@@ -290,6 +328,7 @@ def _latents_for_decoding(path) -> dict:
         raise CompressError(f"there is no latent store at {path}: give the --output of svae-encode")
     if status["kind"] != LATENTS_KIND:
         raise CompressError(f"{path} is not a latent store written by svae-encode: give the --output of svae-encode")
+    _settings(status, path)  # damaged settings are refused before any work
     if not status["written"].all():
         raise CompressError(f"{path} is unfinished ({int(status['written'].sum())} of {len(status['written'])} chunks "
                             "encoded): run the same svae-encode command again to finish it first")
@@ -312,29 +351,36 @@ def decode_store(argv=None, on_chunk=None) -> dict:
     args = decode_parser().parse_args(argv)
     if args.batch_size < 1:
         raise CompressError(f"--batch-size must be at least 1; got {args.batch_size}")
+    if args.chunk_size is not None and args.chunk_size < 1:
+        raise CompressError(f"--chunk-size must be at least 1 time step; got {args.chunk_size}")
     status = _latents_for_decoding(args.latents)
-    m = load_model(_model_path(args, status, args.latents), device=pick_device(args.device))
-    latents = _source_name(args.latents) or str(args.latents)
+    model_path = _model_path(args, status, args.latents)
+    print(f"svae-decode: model {model_path} ({'--model-path' if args.model_path else 'recorded in the latent store'})")
+    m = load_model(model_path, device=pick_device(args.device))
+    latents, output = _source_name(args.latents), _source_name(args.output)
+    if "://" not in output:
+        check_writable(output, "--output")
     z = check_latents(m, _latent_store(latents, status["attrs"]["svae_settings"]), f"the latents in {args.latents}")
     times = z["time"].values
-    chunk_size = args.chunk_size or json.loads(status["attrs"]["svae_settings"])["chunk_size"]
+    chunk_size = args.chunk_size or _settings(status, args.latents)["chunk_size"]
     spans = chunk_spans(len(times), chunk_size)
     settings = {"model_fingerprint": m.fingerprint, "latents": latents, "n_times": len(times), "chunk_size": chunk_size}
-    written = prepare_output(args.output, RECONSTRUCTION_KIND, settings, args.overwrite, "svae-decode")
-    if written is None:
-        shape = (len(times), len(m.channels), len(m.latitude), len(m.longitude))
-        empty = dask.array.zeros(shape, chunks=(chunk_size, *shape[1:]), dtype=np.float32)
-        attrs = {"svae_weather": RECONSTRUCTION_KIND, "model_fingerprint": m.fingerprint, "model_path": m.path,
-                 "latents": latents, "source": f"decoded from {latents} by svae-weather model {m.fingerprint}",
-                 "encoded_from": status["attrs"].get("source", ""), "svae_settings": json.dumps(settings)}
-        create_store(args.output, to_wb2(m, weather_array(m, times, empty)), chunk_size, attrs)
-        written = np.zeros(len(spans), bool)
-    pending = [i for i in range(len(spans)) if not written[i]]
-    job = {"model_path": m.path, "model_fingerprint": m.fingerprint, "device": args.device, "latents": latents,
-           "latent_settings": status["attrs"]["svae_settings"], "chunk_size": chunk_size,
-           "batch_size": args.batch_size, "output": str(args.output)}
-    run_chunks(decode_chunk, job, pending, len(spans), args.scheduler, args.progress, on_chunk, "decoding")
-    return {"output": str(args.output), "chunks": len(spans), "written_now": len(pending), "n_times": len(times)}
+    with _claim(output):  # no other process writes this store until this run ends
+        written = prepare_output(output, RECONSTRUCTION_KIND, settings, args.overwrite, "svae-decode")
+        if written is None:
+            shape = (len(times), len(m.channels), len(m.latitude), len(m.longitude))
+            empty = dask.array.zeros(shape, chunks=(chunk_size, *shape[1:]), dtype=np.float32)
+            attrs = {"svae_weather": RECONSTRUCTION_KIND, "model_fingerprint": m.fingerprint, "model_path": m.path,
+                     "latents": latents, "source": f"decoded from {latents} by svae-weather model {m.fingerprint}",
+                     "encoded_from": status["attrs"].get("source", ""), "svae_settings": json.dumps(settings)}
+            create_store(output, to_wb2(m, weather_array(m, times, empty)), chunk_size, attrs)
+            written = np.zeros(len(spans), bool)
+        pending = [i for i in range(len(spans)) if not written[i]]
+        job = {"model_path": m.path, "model_fingerprint": m.fingerprint, "device": args.device, "latents": latents,
+               "latent_settings": status["attrs"]["svae_settings"], "chunk_size": chunk_size,
+               "batch_size": args.batch_size, "output": output}
+        run_chunks(decode_chunk, job, pending, len(spans), args.scheduler, args.progress, on_chunk, "decoding")
+    return {"output": output, "chunks": len(spans), "written_now": len(pending), "n_times": len(times)}
 
 # %% ../nbs/98_compress_cli.ipynb #d447c8e8
 def _console(run, prog: str, argv=None):
@@ -342,6 +388,11 @@ def _console(run, prog: str, argv=None):
         run(argv)
     except SvaeError as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except OSError as e:  # a full disk, a read-only folder: the system's reason, in one line
+        where = f" ({e.filename})" if getattr(e, "filename", None) else ""
+        print(f"{prog}: error: could not read or write{where}: {e.strerror or e}; the chunks written so far are kept",
+              file=sys.stderr)
         raise SystemExit(2) from None
     except KeyboardInterrupt:
         print(f"{prog}: interrupted; the chunks written so far are kept: run the same command again to continue",

@@ -75,4 +75,8 @@ def main(argv=None) -> int:
     except SvaeError as e:
         print(f"svae-data: error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # the system could not read the store: its reason, in one line
+        where = f" ({e.filename})" if getattr(e, "filename", None) else ""
+        print(f"svae-data: error: {e.strerror or e}{where}", file=sys.stderr)
+        return 2
     return 0

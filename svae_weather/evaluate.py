@@ -19,13 +19,13 @@ from .compress import WeatherCompressor, check_fits, load_model, reconstruct, tr
 from .data import open_weather, split_by_time
 from .grid import DataError, SvaeError, latitude_weights
 from .metrics import Scorer, fit_climatology, nearest_hours
-from .runtime import atomic_write_json, package_version, prepare_output_dir, write_manifest
+from .runtime import OutputLock, atomic_write_json, package_version, prepare_output_dir, write_manifest
 
 # %% auto #0
 __all__ = ['RESULT_FILES', 'EvaluationError', 'evaluation_data', 'latent_size', 'latent_degrees_of_freedom', 'read_climatology',
-           'climatology_plan', 'score_model', 'evaluate_model', 'mean_field_note', 'reconstruction_name',
-           'results_document', 'detailed_document', 'format_table', 'check_settings', 'write_results', 'report',
-           'draw_figures', 'evaluate_run']
+           'check_climatology', 'climatology_plan', 'score_model', 'evaluate_model', 'mean_field_note',
+           'reconstruction_name', 'results_document', 'detailed_document', 'format_table', 'check_settings',
+           'write_results', 'report', 'draw_figures', 'evaluate_run']
 
 # %% ../nbs/08_evaluate.ipynb #de59ad0e
 class EvaluationError(SvaeError):
@@ -34,13 +34,28 @@ class EvaluationError(SvaeError):
 
 RESULT_FILES = ("test_results.json", "detailed_metrics.json")
 
-# %% ../nbs/08_evaluate.ipynb #be09ecf5
+
 def _span(da) -> list[str]:
     "[first time, last time] of `da`, as ISO strings to the second."
     t = da["time"].values
     return [str(t[0])[:19], str(t[-1])[:19]]
 
-# %% ../nbs/08_evaluate.ipynb #f12adc12
+
+def _clean(value):
+    "JSON-ready: numpy scalars to Python, NaN and infinities to None."
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.ndarray):
+        return _clean(value.tolist())
+    return value
+
+# %% ../nbs/08_evaluate.ipynb #10989bc6
 def _describe(path) -> str:
     return "the built-in sample" if path is None else str(path)
 
@@ -53,7 +68,7 @@ def _open_trained_variables(known: dict, path, time_slice, what: str) -> xr.Data
         trained = "" if "time slice" in str(e) else f" (the model was trained on {', '.join(known['variables'])})"
         raise DataError(f"cannot read {what} from {_describe(path)}: {e}{trained}") from None
 
-# %% ../nbs/08_evaluate.ipynb #10989bc6
+
 def evaluation_data(config: dict, data_path=None, time_slice=None, train_data_path=None, variables=None) -> dict:
     """{"train": training-period DataArray, "test": evaluation DataArray, "overlap": int, "source": str}.
 
@@ -91,7 +106,15 @@ def latent_degrees_of_freedom(model) -> int:
     d, h, w = model.latent_shape
     return int((d - 1) * h * w if model.distribution in ("vmf", "power") else d * h * w)
 
-# %% ../nbs/08_evaluate.ipynb #77f8b38d
+
+def _baseline_ks(model, n_train: int, n_cells: int, eof_ks=()) -> dict:
+    "{role: (requested k, fitted k)} for the EOF rows: equal floats, equal degrees of freedom and any extras."
+    wanted = {"floats": latent_size(model), "dof": latent_degrees_of_freedom(model)}
+    wanted.update({f"k={int(k)}": int(k) for k in eof_ks})
+    fitted = capped_components(wanted.values(), n_train, n_cells)
+    return {role: (k, fitted[k]) for role, k in wanted.items()}
+
+# %% ../nbs/08_evaluate.ipynb #efb4aa26
 def _climatology_variable(ds: xr.Dataset, channel: str, path) -> xr.DataArray:
     "The store's field for one channel: '2m_temperature' by name, 'temperature_850' as temperature at level 850."
     if channel in ds.data_vars:
@@ -103,16 +126,18 @@ def _climatology_variable(ds: xr.Dataset, channel: str, path) -> xr.DataArray:
     raise EvaluationError(f"the climatology store {path} has no variable {channel!r} (it has "
                           f"{', '.join(map(str, ds.data_vars)) or 'none'}): give one with the data's variables")
 
-# %% ../nbs/08_evaluate.ipynb #efb4aa26
+
 def read_climatology(path, channels, latitude, longitude) -> xr.DataArray:
     "A WeatherBench2-layout climatology store as a (hour, dayofyear, channel, latitude, longitude) DataArray."
     try:
         ds = xr.open_dataset(path) if str(path).endswith(".nc") else xr.open_zarr(str(path))
     except Exception as e:  # missing, not a store, ...: one message
         raise EvaluationError(f"cannot read the climatology store {path}: {type(e).__name__}: {e}") from None
-    parts = []
+    parts, units = [], []
     for ch in channels:
         da = _climatology_variable(ds, ch, path)
+        unit = da.attrs.get("units")  # a string in WeatherBench2; a one-element list where our channel attrs leaked in
+        units.append(unit[0] if isinstance(unit, (list, tuple)) and len(unit) == 1 else unit)
         lacking = sorted({"hour", "dayofyear", "latitude", "longitude"} - set(da.dims))
         if lacking:
             raise EvaluationError(f"{ch!r} in the climatology store {path} has dims {da.dims}, without {lacking}: "
@@ -126,8 +151,26 @@ def read_climatology(path, channels, latitude, longitude) -> xr.DataArray:
         raise EvaluationError(f"the climatology store {path} is on another grid than the data: regrid it to the "
                               f"data's {len(latitude)} x {len(longitude)} grid") from None
     clim = clim.astype(np.float64).load().assign_coords(latitude=np.asarray(latitude), longitude=np.asarray(longitude))
-    clim.attrs = {"climatology_source": str(path)}
+    clim.attrs = {"climatology_source": str(path), "climatology_units": units}
     return clim
+
+
+def check_climatology(climatology: xr.DataArray, data: xr.DataArray) -> None:
+    "Refuse a climatology in other units than the data, or one whose mean is far from the data's (degC for K, say)."
+    source = climatology.attrs.get("climatology_source", "the climatology")
+    units = climatology.attrs.get("climatology_units") or [None] * climatology.sizes["channel"]
+    data_units = data.attrs.get("units") or [None] * data.sizes["channel"]
+    for c, ch in enumerate(map(str, data["channel"].values)):
+        if units[c] and data_units[c] and units[c] != data_units[c]:
+            raise EvaluationError(f"the climatology store {source} gives {ch} in {units[c]} but the data is in "
+                                  f"{data_units[c]}: convert one of them, or give a climatology in {data_units[c]}")
+        values = data.isel(channel=c)
+        mean, spread = float(values.mean()), float(values.std())
+        clim_mean = float(climatology.isel(channel=c).mean())
+        if abs(clim_mean - mean) > spread:  # a climatology of this data averages to within its spread
+            raise EvaluationError(f"the climatology store {source} averages {clim_mean:.5g} for {ch}, the data "
+                                  f"{mean:.5g} (standard deviation {spread:.3g}) {data_units[c] or ''}: it is not a "
+                                  "climatology of this data (other units, or another variable?)")
 
 # %% ../nbs/08_evaluate.ipynb #3a316e1b
 def climatology_plan(climatology: xr.DataArray, test_times, train_da=None) -> dict:
@@ -144,14 +187,6 @@ def climatology_plan(climatology: xr.DataArray, test_times, train_da=None) -> di
         info["hours"] = (f"nearest: the data's hours {absent} are not in the climatology's {have.tolist()}; "
                          f"looked up at {nearest_hours(have, absent).tolist()}")
     return info
-
-# %% ../nbs/08_evaluate.ipynb #da90cd42
-def _baseline_ks(model, n_train: int, n_cells: int, eof_ks=()) -> dict:
-    "{role: (requested k, fitted k)} for the EOF rows: equal floats, equal degrees of freedom and any extras."
-    wanted = {"floats": latent_size(model), "dof": latent_degrees_of_freedom(model)}
-    wanted.update({f"k={int(k)}": int(k) for k in eof_ks})
-    fitted = capped_components(wanted.values(), n_train, n_cells)
-    return {role: (k, fitted[k]) for role, k in wanted.items()}
 
 # %% ../nbs/08_evaluate.ipynb #0aefef6f
 def score_model(m: WeatherCompressor, test_da, scorer, batch_size: int = 64, sample: bool = False, seed: int = 0,
@@ -196,21 +231,6 @@ def evaluate_model(m: WeatherCompressor, train_da: xr.DataArray, test_da: xr.Dat
             "outside": outside, "n_train": len(train_values),
             "reconstruction": test_da.copy(data=np.concatenate(blocks)) if keep_reconstruction else None}
 
-# %% ../nbs/08_evaluate.ipynb #5c805afc
-def _clean(value):
-    "JSON-ready: numpy scalars to Python, NaN and infinities to None."
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, (np.floating, float)):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.ndarray):
-        return _clean(value.tolist())
-    return value
-
 # %% ../nbs/08_evaluate.ipynb #81660f8b
 def mean_field_note(normalizer) -> str:
     "What each compressor gets for free besides its latent numbers."
@@ -220,7 +240,15 @@ def mean_field_note(normalizer) -> str:
     return ("EOF gets a per-grid-point mean field for free (stored beside its basis, not counted in k); this VAE's "
             "min/max normaliser gives it none, so it must encode the mean field in its latent")
 
-# %% ../nbs/08_evaluate.ipynb #c3661184
+
+def reconstruction_name(settings: dict) -> str:
+    "What the evaluation decoded, as the results and the table name it."
+    if settings.get("sample"):
+        return "posterior sample"
+    steps = settings.get("refine_steps") or 0
+    return f"code refined, {steps} steps" if steps else "posterior mode"
+
+# %% ../nbs/08_evaluate.ipynb #458ba6cd
 def _baseline_entry(evaluation: dict, role: str, matches: str, train_da) -> dict:
     "The results' record of one EOF baseline row (`role` 'floats' or 'dof' of `evaluation['eof_ks']`)."
     requested, fitted = evaluation["eof_ks"][role]
@@ -231,15 +259,7 @@ def _baseline_entry(evaluation: dict, role: str, matches: str, train_da) -> dict
                          f"{requested} were asked")
     return entry
 
-# %% ../nbs/08_evaluate.ipynb #795ff87c
-def reconstruction_name(settings: dict) -> str:
-    "What the evaluation decoded, as the results and the table name it."
-    if settings.get("sample"):
-        return "posterior sample"
-    steps = settings.get("refine_steps") or 0
-    return f"code refined, {steps} steps" if steps else "posterior mode"
 
-# %% ../nbs/08_evaluate.ipynb #458ba6cd
 def results_document(evaluation: dict, config: dict, test_da, train_da, settings: dict, normalizer=None) -> dict:
     "The content of test_results.json."
     k = evaluation["latent_size"]
@@ -261,10 +281,15 @@ def results_document(evaluation: dict, config: dict, test_da, train_da, settings
     others = {str(kk): sc.summary() for kk, sc in evaluation["eof"].items() if kk not in main_ks}
     if others:
         doc["eof_sweep"] = others
+    capped = {str(fitted): requested for role, (requested, fitted) in evaluation["eof_ks"].items()
+              if role.startswith("k=") and fitted < requested and str(fitted) in others}
+    if capped:  # an --eof-k beyond what the training fields give is scored at the largest k they do give
+        doc["eof_sweep_capped"] = {k: (f"capped: the {evaluation['n_train']} training fields give at most {k} EOFs, "
+                                       f"{req} were asked") for k, req in capped.items()}
     return _clean(doc)
 
 # %% ../nbs/08_evaluate.ipynb #2e458f36
-def detailed_document(evaluation: dict, test_da) -> dict:
+def detailed_document(evaluation: dict, test_da, reconstruction: str = "posterior mode") -> dict:
     "The content of detailed_metrics.json: one record per field."
     scorer, k = evaluation["model"], evaluation["eof_ks"]["floats"][1]
     per = scorer.per_sample()
@@ -276,8 +301,8 @@ def detailed_document(evaluation: dict, test_da) -> dict:
                 columns[prefix + name.replace("mse", "rmse")] = np.sqrt(values)
                 if name.startswith("unweighted"):
                     columns[prefix + name] = values
-            else:  # SSIM is the same in both spaces, so it keeps its plain name
-                columns[name if name == "ssim" else prefix + name] = values
+            else:  # SSIM is a physical score (on each true field's own scale): its column is "ssim"
+                columns[prefix + name] = values
     columns[f"eof{k}_rmse"] = np.sqrt(eof_mse)
     times = pd.DatetimeIndex(test_da["time"].values)
     samples = [{"index": i, "time": times[i].strftime("%Y-%m-%dT%H:%M"),
@@ -286,16 +311,16 @@ def detailed_document(evaluation: dict, test_da) -> dict:
                for i in range(scorer.n_samples)]
     units = [None] * len(scorer.channels) if scorer.units is None else scorer.units
     return _clean({"channels": scorer.channels, "units": units, "latent_size": evaluation["latent_size"],
-                   "reconstruction": "posterior sample" if evaluation.get("sample") else "posterior mode",
+                   "reconstruction": reconstruction,
                    "samples": samples})
 
-# %% ../nbs/08_evaluate.ipynb #5b2dd003
+# %% ../nbs/08_evaluate.ipynb #f21b4d1e
 def _cell(value, width: int, spec: str) -> str:
     "`value` formatted to exactly `width` characters; n/a (right-aligned) when it is missing."
     sign, spec = (spec[0], spec[1:]) if spec[:1] in "+- " else ("", spec)
     return f"{'n/a':>{width}}" if value is None else format(value, f"{sign}{width}{spec}")
 
-# %% ../nbs/08_evaluate.ipynb #f21b4d1e
+
 def format_table(doc: dict) -> str:
     "A short text table of the model's and the EOF baselines' main scores, with what they mean underneath."
     floats, dof = doc["eof_baseline"], doc["eof_baseline_dof"]
@@ -304,19 +329,20 @@ def format_table(doc: dict) -> str:
             (f"EOF-{floats['n_components']}{star(floats)} (same floats)", floats["metrics"])]
     if dof["n_components"] != floats["n_components"]:
         rows.append((f"EOF-{dof['n_components']}{star(dof)} (same d.o.f.)", dof["metrics"]))
-    rows += [(f"EOF-{kk}", m) for kk, m in doc.get("eof_sweep", {}).items()]
+    capped = doc.get("eof_sweep_capped", {})
+    rows += [(f"EOF-{kk}{'*' if kk in capped else ''}", m) for kk, m in doc.get("eof_sweep", {}).items()]
     lines = [f"{doc['n_samples']} fields, {doc['period'][0]} to {doc['period'][1]}; latent: {doc['latent_size']} "
              f"floats, {doc['latent_degrees_of_freedom']} degrees of freedom ({doc['compression']:g}x compression); "
-             "latitude-weighted scores in physical units"]
+             "latitude-weighted scores in physical units; SSIM on each true field's own scale"]
     for channel, phys in doc["metrics"]["physical"].items():
         lines += [f"\n{channel} [{phys.get('units') or '-'}]",
                   f"  {'':<30}{'RMSE':>9}{'MAE':>9}{'bias':>9}{'max|err|':>10}{'ACC':>8}{'SSIM':>8}"]
         for name, metrics in rows:
-            p, s = metrics["physical"][channel], metrics.get("normalized", {}).get(channel, {}).get("ssim")
+            p = metrics["physical"][channel]
             lines.append(f"  {name:<30}{_cell(p['rmse'], 9, '.4f')}{_cell(p['mae'], 9, '.4f')}"
                          f"{_cell(p['bias'], 9, '+.4f')}{_cell(p['max_abs_error'], 10, '.3f')}"
-                         f"{_cell(p.get('acc'), 8, '.4f')}{_cell(s, 8, '.4f')}")
-    notes = [e["note"] for e in (floats, dof) if e.get("note")]
+                         f"{_cell(p.get('acc'), 8, '.4f')}{_cell(p.get('ssim'), 8, '.4f')}")
+    notes = [e["note"] for e in (floats, dof) if e.get("note")] + list(capped.values())
     lines += ["", *(f"* {n}" for n in dict.fromkeys(notes)), f"mean field: {doc['mean_field']}",
               f"ACC climatology: {doc['climatology']['source']}; hours: {doc['climatology']['hours']}"]
     out = doc["outside_normalizer"]
@@ -324,7 +350,7 @@ def format_table(doc: dict) -> str:
                  f"({out['beyond_margin']} beyond its margin), all scored")
     return "\n".join(lines)
 
-# %% ../nbs/08_evaluate.ipynb #a6ddfb08
+# %% ../nbs/08_evaluate.ipynb #ed3ff394
 def check_settings(batch_size: int = 64, climatology_window: int = 61, eof_k=(), refine_steps: int = 0,
                    sample: bool = False) -> None:
     "Refuse evaluation settings that cannot work, before anything is read."
@@ -340,7 +366,7 @@ def check_settings(batch_size: int = 64, climatology_window: int = 61, eof_k=(),
         raise EvaluationError("--refine-steps improves the encoder's code, --sample decodes a random draw instead; "
                               "give one of them")
 
-# %% ../nbs/08_evaluate.ipynb #ed3ff394
+
 def write_results(out: Path, earlier, doc: dict, evaluation: dict, test_da) -> None:
     "Replace the earlier evaluation's files (if any) by this one's results, listed in the manifest first."
     out.mkdir(parents=True, exist_ok=True)
@@ -376,6 +402,15 @@ def draw_figures(draw, out: Path, model_path, test_da, evaluation: dict, m: Weat
         print(f"wrote {len(figures)} figures: {', '.join(sorted(figures))}")
 
 # %% ../nbs/08_evaluate.ipynb #9f671c47
+def _announce(data: dict, data_path) -> None:
+    "Say which data is read and why (a received checkpoint names its own path), and warn of overlap with training."
+    origin = "given" if data_path is not None else "the path recorded in the model's training config"
+    print(f"svae-eval: evaluating on {data['source']} ({origin})")
+    if data["overlap"]:
+        print(f"svae-eval: warning: {data['overlap']} of the {data['test'].sizes['time']} evaluation fields are in "
+              "the training period; their scores flatter the model", file=sys.stderr)
+
+
 def evaluate_run(model_path, output_dir, data_path=None, time_slice=None, train_data_path=None, variables=None,
                  overwrite: bool = False, sample: bool = False, seed: int = 0, refine_steps: int = 0, eof_k=(),
                  climatology_window: int = 61, climatology_path=None, batch_size: int = 64, device="auto",
@@ -383,16 +418,15 @@ def evaluate_run(model_path, output_dir, data_path=None, time_slice=None, train_
     "Score the run at `model_path` on held-out fields, write the results to `output_dir`; returns test_results.json."
     check_settings(batch_size, climatology_window, eof_k, refine_steps, sample)
     out = Path(output_dir)
-    earlier = prepare_output_dir(out, overwrite, "svae-eval")
+    prepare_output_dir(out, overwrite, "svae-eval")  # refused before any work; checked again under the lock
     m = load_model(model_path, device)
     data = evaluation_data(m.config, data_path, time_slice, train_data_path, variables)
-    if data["overlap"]:
-        print(f"svae-eval: warning: {data['overlap']} of the {data['test'].sizes['time']} evaluation fields are in "
-              "the training period; their scores flatter the model", file=sys.stderr)
-    test_da = data["test"]
-    climatology = None if climatology_path is None else read_climatology(
-        climatology_path, [str(ch) for ch in test_da["channel"].values], test_da["latitude"].values,
-        test_da["longitude"].values)
+    _announce(data, data_path)
+    test_da, climatology = data["test"], None
+    if climatology_path is not None:
+        climatology = read_climatology(climatology_path, [str(ch) for ch in test_da["channel"].values],
+                                       test_da["latitude"].values, test_da["longitude"].values)
+        check_climatology(climatology, test_da)
     evaluation = evaluate_model(m, data["train"], test_da, batch_size, sample, seed, eof_k, climatology_window, progress,
                                 keep_reconstruction=draw is not None, climatology=climatology, refine_steps=refine_steps)
     evaluation["sample"] = sample
@@ -401,8 +435,9 @@ def evaluate_run(model_path, output_dir, data_path=None, time_slice=None, train_
                 "refine_steps": refine_steps, "device": str(next(m.model.parameters()).device),
                 "overlap_with_training": data["overlap"]}
     doc = results_document(evaluation, m.config, test_da, data["train"], settings, m.normalizer)
-    write_results(out, earlier, doc, evaluation, test_da)
-    report(doc, evaluation, out)
-    if draw is not None:
-        draw_figures(draw, out, model_path, test_da, evaluation, m, overwrite)
+    with OutputLock(out):  # one command writes here at a time; what is there now decides what may be replaced
+        write_results(out, prepare_output_dir(out, overwrite, "svae-eval"), doc, evaluation, test_da)
+        report(doc, evaluation, out)
+        if draw is not None:
+            draw_figures(draw, out, model_path, test_da, evaluation, m, overwrite)
     return doc

@@ -25,7 +25,8 @@ def _add_scoring_options(p: argparse.ArgumentParser) -> None:
                    help="improve each field's code by N gradient steps through the decoder before decoding "
                         f"(0: the encoder's code; {REFINE_STEPS} is a good choice; about 2N decoder passes per field)")
     p.add_argument("--eof-k", type=int, nargs="*", default=[],
-                   help="extra EOF truncations to score (the model's latent size is always scored)")
+                   help="extra EOF truncations to score (the model's latent size is always scored; a k beyond what the "
+                        "training fields give is scored at the largest k they give, marked capped)")
     p.add_argument("--climatology-window", type=int, default=61,
                    help="days in the triangular window of the built-in climatology for ACC (odd; WeatherBench2: 61)")
     p.add_argument("--climatology-path", default=None,
@@ -40,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
         "(WeatherBench2-style metrics) next to an EOF baseline of the same latent size.")
     p.add_argument("--model-path", required=True, help="a run directory of svae-train or a .pth file in it")
     p.add_argument("--data-path", default=None,
-                   help="zarr/netCDF store to evaluate on (default: the data the model was trained on)")
+                   help="zarr/netCDF store to evaluate on (default: the path of its training data that the checkpoint "
+                        "records; svae-eval prints which path it reads and why)")
     p.add_argument("--time-slice", default=None,
                    help='evaluation period "START:END" (default: the held-out part of the training run\'s split)')
     p.add_argument("--train-data-path", default=None,
@@ -78,6 +80,10 @@ def main(argv=None) -> dict:
                             args.progress, _figure_writer() if args.plots else None)
     except SvaeError as e:
         print(f"svae-eval: error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except OSError as e:  # the system could not read or write: its reason, in one line
+        where = f" ({e.filename})" if getattr(e, "filename", None) else ""
+        print(f"svae-eval: error: {e.strerror or e}{where}", file=sys.stderr)
         raise SystemExit(2) from None
     except KeyboardInterrupt:
         print("svae-eval: interrupted", file=sys.stderr)

@@ -19,9 +19,9 @@ from .distributions import HypersphericalUniform, posterior_from_maps, sample_to
 
 # %% auto #0
 __all__ = ['DISTRIBUTIONS', 'SPHERICAL', 'ModelConfigError', 'downsample_factor', 'check_spatial_shape', 'check_orientation',
-           'check_config', 'PeriodicConv2d', 'PeriodicConvTranspose2d', 'group_norm', 'conv_norm_act', 'ResidualBlock',
-           'project_to_sphere', 'gaussian_kl_map', 'Encoder', 'posterior_head', 'head_to_params', 'Decoder',
-           'check_static', 'FieldLinear', 'check_input', 'params_to_posterior', 'sample_latent_and_kl',
+           'check_config', 'check_input', 'PeriodicConv2d', 'PeriodicConvTranspose2d', 'group_norm', 'conv_norm_act',
+           'ResidualBlock', 'project_to_sphere', 'gaussian_kl_map', 'Encoder', 'posterior_head', 'head_to_params',
+           'Decoder', 'check_static', 'FieldLinear', 'params_to_posterior', 'sample_latent_and_kl',
            'ImprovedWeatherVAE']
 
 # %% ../nbs/03_model.ipynb #05d754a6
@@ -37,7 +37,7 @@ def downsample_factor(hidden_dims: Sequence[int]) -> int:
     "Spatial downsampling of the encoder: every stage but the last halves the grid (Stable Diffusion style)."
     return 2 ** (len(hidden_dims) - 1)
 
-# %% ../nbs/03_model.ipynb #78e450d3
+# %% ../nbs/03_model.ipynb #d9c06287
 def _nearest_multiples(n: int, f: int) -> list[int]:
     "The multiples of `f` closest to `n` from below and above (positive only)."
     below, above = (n // f) * f, -(-n // f) * f
@@ -49,7 +49,7 @@ def _max_stages(shape: Sequence[int]) -> int:
     twos = min((n & -n).bit_length() - 1 for n in shape)  # power of two in each side
     return twos + 1
 
-# %% ../nbs/03_model.ipynb #d9c06287
+
 def check_spatial_shape(spatial_shape, hidden_dims) -> tuple[int, int]:
     "Validate `spatial_shape` against the downsampling factor of `hidden_dims`; return it as a tuple of ints."
     if (isinstance(spatial_shape, (str, bytes)) or not isinstance(spatial_shape, Sequence)
@@ -72,7 +72,7 @@ def check_spatial_shape(spatial_shape, hidden_dims) -> tuple[int, int]:
             + f"; or keep {shape} and use at most {stages} hidden_dims (factor {2 ** (stages - 1)})")
     return shape
 
-# %% ../nbs/03_model.ipynb #36532dbc
+
 def check_orientation(shape: tuple[int, int], circular: bool) -> tuple[int, int]:
     "Refuse a periodic (global) grid with more latitudes than longitudes: its axes are almost surely swapped."
     n_lat, n_lon = shape
@@ -116,6 +116,18 @@ def check_config(spatial_shape, n_channels, latent_channels, hidden_dims, distri
     return dict(spatial_shape=list(spatial_shape), n_channels=n_channels, latent_channels=latent_channels,
                 hidden_dims=list(hidden_dims), distribution=distribution, use_residual=use_residual,
                 circular_padding=circular_padding, n_static=n_static, linear_path=linear_path)
+
+
+def check_input(t, name: str, expected: tuple, axes: str):
+    "Refuse a tensor that is not (batch, *expected); a hint when latitude and longitude look swapped."
+    if not isinstance(t, torch.Tensor) or t.ndim != 4 or tuple(t.shape[1:]) != expected:
+        got = tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__
+        hint = ""
+        if isinstance(t, torch.Tensor) and t.ndim == 4 and tuple(t.shape[2:]) == expected[1:][::-1]:
+            hint = (" (latitude and longitude look swapped: spatial_shape is (latitude, longitude), "
+                    "so the WeatherBench2 64x32 grid is (32, 64))")
+        raise ValueError(f"{name} must have shape (batch, {', '.join(map(str, expected))}) = (batch, {axes}) "
+                         f"for this model, got {got}{hint}")
 
 # %% ../nbs/03_model.ipynb #eb33fa43
 class PeriodicConv2d(nn.Conv2d):
@@ -291,18 +303,6 @@ class FieldLinear(nn.Linear):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return super().forward(x.flatten(1)).view(x.shape[0], *self.out_shape)
 
-# %% ../nbs/03_model.ipynb #a73bc73a
-def check_input(t, name: str, expected: tuple, axes: str):
-    "Refuse a tensor that is not (batch, *expected); a hint when latitude and longitude look swapped."
-    if not isinstance(t, torch.Tensor) or t.ndim != 4 or tuple(t.shape[1:]) != expected:
-        got = tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__
-        hint = ""
-        if isinstance(t, torch.Tensor) and t.ndim == 4 and tuple(t.shape[2:]) == expected[1:][::-1]:
-            hint = (" (latitude and longitude look swapped: spatial_shape is (latitude, longitude), "
-                    "so the WeatherBench2 64x32 grid is (32, 64))")
-        raise ValueError(f"{name} must have shape (batch, {', '.join(map(str, expected))}) = (batch, {axes}) "
-                         f"for this model, got {got}{hint}")
-
 # %% ../nbs/03_model.ipynb #7beff078
 def params_to_posterior(params: dict, distribution: str) -> Distribution:
     "The batched posterior for `encode`'s maps: batch_shape (B, h, w), event_shape (latent_channels,)."
@@ -310,7 +310,7 @@ def params_to_posterior(params: dict, distribution: str) -> Distribution:
         mu = params["mu"].float().permute(0, 2, 3, 1)
         std = (0.5 * params["logvar"].float()).exp().permute(0, 2, 3, 1)
         return Independent(Normal(mu, std, validate_args=False), 1, validate_args=False)
-    return posterior_from_maps(params["loc"].float(), params["kappa"].float(), distribution)
+    return posterior_from_maps(params["loc"].float(), params["kappa"].float(), distribution, validate_args=False)
 
 
 def sample_latent_and_kl(params: dict, distribution: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -360,6 +360,25 @@ class ImprovedWeatherVAE(nn.Module):
     def from_config(cls, config: dict):
         "Rebuild a model from `model.config` (e.g. a checkpoint's JSON; no `n_static` means 0, no `linear_path` False)."
         return cls(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in config.items()})
+
+    @classmethod
+    def from_state(cls, config: dict, state: dict, source: str = "the checkpoint"):
+        "A trained model from its config and weights; every size is checked on the meta device before memory is taken."
+        try:
+            with torch.device("meta"):  # shapes only: an edited config cannot ask for terabytes
+                want = {k: tuple(v.shape) for k, v in cls.from_config(config).state_dict().items()}
+        except TypeError as e:
+            raise ModelConfigError(f"{source}'s model_config does not describe this model: {e}") from None
+        got = {k: tuple(v.shape) for k, v in state.items()}
+        differ = sorted(k for k in want.keys() | got.keys() if want.get(k) != got.get(k))
+        if differ:
+            k = differ[0]
+            raise ModelConfigError(f"{source} was edited or damaged: its weights do not fit its model_config ({len(differ)} "
+                                   f"entries differ, e.g. {k}: {want.get(k, 'absent')} in the config, "
+                                   f"{got.get(k, 'absent')} in the weights)")
+        model = cls.from_config(config)
+        model.load_state_dict(state)
+        return model
 
     @property
     def spherical(self) -> bool:

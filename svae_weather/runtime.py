@@ -6,11 +6,14 @@
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import glob
 import importlib.metadata
 import json
 import os
 import random
+import shutil
 import signal
 import tempfile
 import threading
@@ -23,11 +26,12 @@ import torch.distributed as dist
 from .grid import SvaeError
 
 # %% auto #0
-__all__ = ['CHECKPOINT_KIND', 'MODEL_KIND', 'CHECKPOINT_FORMAT', 'MEMORY_FACTOR', 'MANIFEST', 'TrainError', 'OutputError',
-           'package_version', 'atomic_save', 'atomic_write_json', 'remove_stale_temporaries', 'read_checkpoint',
-           'rng_state', 'set_rng_state', 'pick_device', 'shard_indices', 'setup_distributed', 'gather', 'StopRequest',
-           'cgroup_headroom', 'available_memory', 'choose_data_loading', 'loading_line', 'absolute_path',
-           'check_writable', 'written_files', 'write_manifest', 'prepare_output_dir']
+__all__ = ['CHECKPOINT_KIND', 'MODEL_KIND', 'CHECKPOINT_FORMAT', 'MEMORY_FACTOR', 'MANIFEST', 'LOCK_FILE', 'TrainError',
+           'OutputError', 'package_version', 'atomic_save', 'atomic_write_json', 'remove_stale_temporaries',
+           'read_checkpoint', 'check_checkpoint', 'rng_state', 'set_rng_state', 'pick_device', 'shard_indices',
+           'setup_distributed', 'gather', 'StopRequest', 'cgroup_headroom', 'available_memory', 'choose_data_loading',
+           'loading_line', 'absolute_path', 'check_writable', 'written_files', 'write_manifest', 'prepare_output_dir',
+           'OutputLock']
 
 # %% ../nbs/93_runtime.ipynb #45316841
 class TrainError(SvaeError):
@@ -46,11 +50,22 @@ def package_version() -> str:
         return "unknown"
 
 # %% ../nbs/93_runtime.ipynb #30d16314
+def _write_failure(path: Path, e: BaseException) -> OutputError:
+    "The one-line error of a write that failed: why (a full disk says so, with the free space), and what is kept."
+    reason = (e.strerror or str(e)) if isinstance(e, OSError) else str(e).strip().splitlines()[0]
+    with contextlib.suppress(OSError):
+        free = shutil.disk_usage(path.parent).free
+        if getattr(e, "errno", None) == errno.ENOSPC or free < 2**20:
+            reason += f" (the disk is full: {free / 2**20:.1f} MiB free)"
+    kept = f"the earlier {path.name} is kept" if path.exists() else "nothing was written"
+    return OutputError(f"could not write {path}: {reason}; {kept}")
+
+
 def _atomic_write(path, write) -> Path:
     "Call `write(binary_file)` on a temporary file next to `path`, then rename it onto `path` in one step."
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    path, tmp = Path(path), None
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
@@ -59,9 +74,12 @@ def _atomic_write(path, write) -> Path:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; give it the usual permissions
         os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+    except BaseException as e:
+        if tmp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        if isinstance(e, (OSError, RuntimeError)):  # a full disk, a read-only folder; torch's writer says RuntimeError
+            raise _write_failure(path, e) from None
         raise
     return path
 
@@ -104,6 +122,31 @@ def read_checkpoint(path) -> dict:
         raise TrainError(f"{path} is not a readable svae-train checkpoint (truncated or corrupt?): {reason}") from None
     if not isinstance(ckpt, dict) or ckpt.get("kind") not in (CHECKPOINT_KIND, MODEL_KIND):
         raise TrainError(f"{path} is a torch file but not one written by svae-train")
+    check_checkpoint(ckpt, path)
+    return ckpt
+
+# %% ../nbs/93_runtime.ipynb #bbbd71fd
+_NUMBER = (int, float)
+_MODEL_ENTRIES = {"model_config": dict, "model_state": dict, "config": dict}
+_RESUME_ENTRIES = {"epoch": int, "step": int, "elapsed": _NUMBER, "train_seconds": _NUMBER, "optimizer_state": dict,
+                   "schedule_state": dict, "history": dict, "rng_states": list, "world_size": int,
+                   "averaging": (dict, type(None)), "best_val_loss": (*_NUMBER, type(None))}
+
+
+def check_checkpoint(ckpt: dict, path, for_resume: bool = False) -> dict:
+    "Refuse a checkpoint that lacks an entry, or holds one of the wrong type, that loading (or resuming) needs."
+    wanted = {**_MODEL_ENTRIES, **(_RESUME_ENTRIES if for_resume else {})}
+    problems = [f"{k} is missing" if k not in ckpt else f"{k} is a {type(ckpt[k]).__name__}"
+                for k, kind in wanted.items() if not isinstance(ckpt.get(k), kind) or isinstance(ckpt.get(k), bool)]
+    if not problems and not isinstance(ckpt["config"].get("normalizer"), dict):
+        problems.append("config.normalizer is missing")
+    if not problems and not all(isinstance(v, torch.Tensor) for v in ckpt["model_state"].values()):
+        problems.append("model_state holds something other than tensors")
+    if not problems and for_resume and not all(isinstance(v, list) for v in ckpt["history"].values()):
+        problems.append("history holds something other than lists")
+    if problems:
+        raise TrainError(f"{path} is damaged or was edited ({'; '.join(problems)}): use another checkpoint, or the "
+                         "run's best_model.pth to evaluate")
     return ckpt
 
 # %% ../nbs/93_runtime.ipynb #7e366c5e
@@ -293,6 +336,7 @@ def check_writable(out, what: str = "--output-dir") -> None:
 
 # %% ../nbs/93_runtime.ipynb #f0c41b60
 MANIFEST = "svae_manifest.json"
+LOCK_FILE = ".svae_lock"  # held by the command that writes in the folder: `OutputLock`
 _LEGACY_MANIFESTS = {"eval_manifest.json": "svae-eval"}  # written by earlier versions of svae-eval
 
 
@@ -308,7 +352,9 @@ def written_files(out, command: str) -> list[str]:
         except (OSError, ValueError, KeyError, TypeError):
             raise OutputError(f"{path} is not a readable manifest of svae-weather; move it away") from None
         if by == command:
-            return [name] + [n for n in names if isinstance(n, str) and Path(n).name == n]
+            names = [name] + [n for n in names if isinstance(n, str) and Path(n).name == n]
+            temporaries = [p.name for n in names for p in Path(out).glob(f".{glob.escape(n)}.*.tmp")]  # killed writes'
+            return names + temporaries
     return []
 
 
@@ -329,7 +375,7 @@ def prepare_output_dir(out, overwrite: bool, command: str, what: str = "--output
     if out.exists() and not out.is_dir():
         raise OutputError(f"{what} {out} is a file, not a folder; choose another {what}")
     check_writable(out, what)
-    held = [p.name for p in out.iterdir()] if out.is_dir() else []
+    held = [p.name for p in out.iterdir() if p.name != LOCK_FILE] if out.is_dir() else []  # the lock is nobody's work
     if not held:
         return []
     if not overwrite:
@@ -341,3 +387,40 @@ def prepare_output_dir(out, overwrite: bool, command: str, what: str = "--output
         raise OutputError(f"{what} {out} holds files that {command} did not write ({_listing(foreign)}); "
                           f"--overwrite replaces only what its {MANIFEST} lists: move them away or choose another {what}")
     return [out / n for n in ours if (out / n).exists()]
+
+# %% ../nbs/93_runtime.ipynb #d6be3f97
+class OutputLock:
+    "An exclusive claim on folder `out` while a command writes there (`with`, or `acquire`/`release`); made if needed."
+    def __init__(self, out, what: str = "--output-dir"):
+        self.out, self.what, self.fd = Path(out), what, None
+
+    def acquire(self) -> "OutputLock":
+        self.out.mkdir(parents=True, exist_ok=True)
+        path = self.out / LOCK_FILE
+        while True:
+            fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                raise OutputError(f"{self.what} {self.out}: another process is writing there right now (it holds "
+                                  f"{LOCK_FILE}); wait for it to finish, or choose another {self.what}") from None
+            with contextlib.suppress(FileNotFoundError):
+                if os.stat(path).st_ino == os.fstat(fd).st_ino:  # still the file at the path: the lock is ours
+                    self.fd = fd
+                    return self
+            os.close(fd)  # the holder removed it as we opened it: try the file that is there now
+
+    def release(self) -> None:
+        "Remove the lock file (so nothing is left in the folder) and let go of the lock."
+        if self.fd is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.out / LOCK_FILE)
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+    __enter__ = acquire
+
+    def __exit__(self, *exc):
+        self.release()

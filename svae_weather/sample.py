@@ -298,5 +298,9 @@ def write_sample_zarr(path, start=SAMPLE_START, end=SAMPLE_END, seed=0, overwrit
         if why:
             raise DataError(f"refusing to overwrite {path}: {why}. --overwrite only ever replaces a sample store "
                             "that svae_weather wrote; choose a new path")
-    ds.to_zarr(path, mode="w", zarr_format=2, consolidated=True, storage_options=storage_options)
+    try:
+        ds.to_zarr(path, mode="w", zarr_format=2, consolidated=True, storage_options=storage_options)
+    except OSError as e:  # read-only, under a file, a full disk: one line that says which and where
+        raise DataError(f"could not write the sample to {path}: {e.strerror or e}{f' ({e.filename})' if getattr(e, 'filename', None) else ''}; "
+                        "choose a path you can write to") from None
     return path

@@ -22,8 +22,8 @@ import xarray as xr
 from .grid import DataError
 
 # %% auto #0
-__all__ = ['SAMPLE_MARK', 'open_store', 'parse_time_slice', 'select_time', 'channel_arrays', 'arrange', 'ordered_times',
-           'why_not_ours']
+__all__ = ['SAMPLE_MARK', 'ZARR_METADATA', 'open_store', 'parse_time_slice', 'select_time', 'channel_arrays', 'arrange',
+           'ordered_times', 'foreign_entries', 'why_not_ours']
 
 # %% ../nbs/91_stores.ipynb #0fe39199
 _PROBE_TIMEOUT_S = 5.0
@@ -242,21 +242,51 @@ def ordered_times(ds: xr.Dataset, source: str) -> xr.Dataset:
 
 # %% ../nbs/91_stores.ipynb #9451497e
 SAMPLE_MARK = "svae_weather.data.write_sample_zarr"  # the mark on every sample store this project writes
-_SAMPLE_ENTRIES = {".zgroup", ".zattrs", ".zmetadata", "zarr.json", "2m_temperature", "time", "latitude", "longitude"}
+ZARR_METADATA = {".zgroup", ".zattrs", ".zmetadata", ".zarray", "zarr.json"}
+_CHUNK_KEY = re.compile(r"^(\d+(\.\d+)*|c)$")  # zarr 2's chunk keys (0.0.1, or nested 0/0/1) and zarr 3's c/
 
-def why_not_ours(path: str, fs, root: str, storage_options=None) -> str | None:
-    "None if `path` is a sample store written by write_sample_zarr holding nothing else, else why it is not."
+
+def _open_zarr_quietly(path: str, storage_options=None) -> xr.Dataset | None:
+    "The zarr store at `path`, or None if it is not one that opens."
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return xr.open_zarr(path, storage_options=storage_options, consolidated=None)
+    except Exception:  # whatever the backend says, it is not a store we can vouch for
+        return None
+
+
+def foreign_entries(path: str, storage_options=None, ignore=()) -> list[str]:
+    "The entries of the folder or zarr store at `path` that are neither zarr metadata nor its arrays' chunks."
+    fs, root = fsspec.core.url_to_fs(str(path), **(storage_options or {}))
+    ds = _open_zarr_quietly(str(path), storage_options)
+    arrays = set() if ds is None else set(map(str, ds.variables))
+    foreign = []
+    for entry in fs.ls(root, detail=False):
+        name = entry.rstrip("/").rsplit("/", 1)[-1]
+        if name in ZARR_METADATA or name in ignore:
+            continue
+        if name not in arrays:
+            foreign.append(name)
+            continue
+        inside = {p[len(entry):].strip("/").split("/")[0] for p in fs.find(entry, withdirs=True)} - {""}
+        foreign += [f"{name}/{part}" for part in sorted(inside) if part not in ZARR_METADATA and not _CHUNK_KEY.match(part)]
+    return sorted(foreign)
+
+
+def why_not_ours(path: str, fs, root: str, storage_options=None, mark=("written_by", SAMPLE_MARK), ignore=()) -> str | None:
+    "None if `path` is a store this project wrote (its attribute `mark`) holding nothing else, else why it is not."
     if fs.isfile(root):
         return "it is a file"
     if fs.protocol in ("file", "local") or "file" in fs.protocol:
         here, target = Path.cwd().resolve(), Path(root).resolve()
         if target == here or target in here.parents or target == Path.home().resolve():
             return "it is the working directory, one of its parents or the home directory"
-    names = {p.rstrip("/").rsplit("/", 1)[-1] for p in fs.ls(root, detail=False)}
-    if names - _SAMPLE_ENTRIES:
-        return f"it holds files this project did not write ({', '.join(sorted(names - _SAMPLE_ENTRIES)[:3])})"
-    try:
-        attrs = xr.open_zarr(path, storage_options=storage_options).attrs
-    except Exception:  # whatever the backend says, it is not a store we can vouch for
+    foreign = foreign_entries(path, storage_options, ignore)
+    if foreign:
+        return f"it holds files this project did not write ({', '.join(foreign[:3])})"
+    ds = _open_zarr_quietly(path, storage_options)
+    if ds is None:
         return "it is not a readable zarr store"
-    return None if attrs.get("written_by") == SAMPLE_MARK else "it is a zarr store that svae_weather did not write"
+    key, value = mark
+    return None if ds.attrs.get(key) == value else "it is a zarr store that svae_weather did not write"

@@ -27,15 +27,15 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
 from .config import TrainConfig, resumed_config
-from .data import BlockStream, Normalizer, batches_of, epoch_plan, open_weather, split_by_time
+from .data import BlockStream, Normalizer, batches_of, check_finite, epoch_plan, open_weather, split_by_time
 from .grid import latitude_weight_tensor
 from .losses import kl_weight_at, vae_loss
 from .model import ImprovedWeatherVAE
 from .runtime import (CHECKPOINT_FORMAT, CHECKPOINT_KIND, MODEL_KIND, StopRequest, TrainError,
                                   atomic_save, atomic_write_json, available_memory, check_writable,
                                   choose_data_loading, gather, loading_line, package_version, prepare_output_dir,
-                                  read_checkpoint, MANIFEST, remove_stale_temporaries, rng_state, set_rng_state,
-                                  setup_distributed, shard_indices, write_manifest)
+                                  read_checkpoint, LOCK_FILE, MANIFEST, OutputLock, check_checkpoint, remove_stale_temporaries, rng_state,
+                                  set_rng_state, setup_distributed, shard_indices, write_manifest)
 from .sample import static_fields
 
 # %% auto #0
@@ -258,13 +258,16 @@ def read_periods(split: Split, normalizer: Normalizer | None, loading: dict, ano
     "The two periods in memory (float32, normalised) or as `BlockStream`s, as `loading` says; the normaliser fitted if None."
     in_memory = lambda da, norm: None if da is None else np.asarray(norm.normalize(da.values), dtype=np.float32)
     if loading["train"] == "memory":
-        train_da = split.train.compute()  # one read; the normaliser and the array share it
+        train_da = check_finite(split.train.compute(), "the training period")  # one read, shared; NaN named by date
         norm = normalizer or Normalizer.fit(train_da, anomaly=anomaly)
         train = in_memory(train_da, norm)
     else:
         norm = normalizer or Normalizer.fit(split.train, anomaly=anomaly)  # a block at a time
         train = BlockStream(split.train, norm)
-    val = in_memory(split.val, norm) if loading["val"] == "memory" or split.val is None else BlockStream(split.val, norm)
+    if split.val is not None and loading["val"] == "memory":
+        val = in_memory(check_finite(split.val.compute(), "the validation period"), norm)
+    else:
+        val = None if split.val is None else BlockStream(split.val, norm)
     return Periods(train, val, norm, describe(split), loading)
 
 # %% ../nbs/05_train.ipynb #50051a05
@@ -349,6 +352,7 @@ class Run:
     stopped: str | None = None  # None, "time", "SIGINT" or "SIGTERM"
     lr: float | None = None
     created_out: bool = False  # whether this run made its output folder
+    lock: OutputLock | None = None  # rank 0's claim on the output folder, held while the run writes there
 
     @property
     def scored_model(self) -> torch.nn.Module:
@@ -399,13 +403,17 @@ def kept_files(run: Run) -> str:
 def restore(run: Run, ckpt: dict) -> None:
     "Continue `run` from checkpoint `ckpt`: weights and their average, optimiser, schedule, history, random state, clocks."
     averaging = ckpt.get("averaging")  # None: the checkpoint's model is the trained one
-    run.model.load_state_dict(averaging["trained_state"] if averaging else ckpt["model_state"])
+    try:
+        run.model.load_state_dict(averaging["trained_state"] if averaging else ckpt["model_state"])
+        run.optimizer.load_state_dict(ckpt["optimizer_state"])
+    except (KeyError, RuntimeError, ValueError, TypeError) as e:
+        raise TrainError(f"the checkpoint's weights or optimiser state do not fit this run's model (damaged or edited?): "
+                         f"{str(e).splitlines()[0]}") from None
     if run.average is not None:
         run.average = weight_average(run.model, run.average.multi_avg_fn.decay)  # from the restored weights...
         if averaging:  # ...or the saved average
             run.average.module.load_state_dict(ckpt["model_state"])
             run.average.multi_avg_fn.updates = averaging["steps"]
-    run.optimizer.load_state_dict(ckpt["optimizer_state"])
     run.schedule.load_state_dict(ckpt["schedule_state"])
     run.history, run.start_epoch, run.step, run.saved_epoch = ckpt["history"], ckpt["epoch"], ckpt["step"], ckpt["epoch"]
     run.train_seconds, run.prior_elapsed = ckpt["train_seconds"], ckpt["elapsed"]
@@ -424,6 +432,10 @@ def _read_resume_checkpoint(resume) -> tuple[Path, dict]:
         raise TrainError(f"{path} was written by an older svae-train (checkpoint format {ckpt.get('format', 1)}, "
                          f"this one reads {CHECKPOINT_FORMAT}); its best_model.pth still loads, but start a new run "
                          "to train further")
+    check_checkpoint(ckpt, path, for_resume=True)
+    if set(ckpt["history"]) != set(HISTORY_KEYS) or len({len(v) for v in ckpt["history"].values()}) != 1:
+        raise TrainError(f"{path} is damaged or was edited (its history does not hold one list per {', '.join(HISTORY_KEYS)}, "
+                         "all as long): resume from another checkpoint")
     return path, ckpt
 
 
@@ -452,8 +464,8 @@ def earlier_run_files(out) -> list[str]:
     return [name for name in OUTPUT_FILES if (Path(out) / name).exists()]
 
 
-def prepare_config(config: TrainConfig) -> tuple[TrainConfig, dict | None, str, list]:
-    "`(config, checkpoint or None, run_id, files to replace)`: checked, resumed, its folder checked; nothing written."
+def prepare_config(config: TrainConfig) -> tuple[TrainConfig, dict | None, str]:
+    "`(config, checkpoint or None, run_id)`: checked, resumed, its folder checked; nothing written."
     if config.resume:
         path, ckpt = _read_resume_checkpoint(config.resume)
         if config.output_dir is not None and Path(config.output_dir).resolve() != path.parent.resolve():
@@ -462,11 +474,11 @@ def prepare_config(config: TrainConfig) -> tuple[TrainConfig, dict | None, str, 
         _check_same_run(path, ckpt)
         check_writable(path.parent)
         config = resumed_config(dataclasses.replace(config, resume=str(path)), ckpt["config"]["args"])
-        return dataclasses.replace(config.check(), output_dir=str(path.parent)), ckpt, ckpt["config"]["run_id"], []
+        return dataclasses.replace(config.check(), output_dir=str(path.parent)), ckpt, ckpt["config"]["run_id"]
     config = config.check()
     out = config.output_dir or f"outputs/svae_{config.distribution}"
-    replaced = prepare_output_dir(out, config.overwrite, "svae-train", legacy=earlier_run_files)
-    return dataclasses.replace(config, output_dir=str(out)), None, uuid.uuid4().hex, replaced
+    prepare_output_dir(out, config.overwrite, "svae-train", legacy=earlier_run_files)  # before any data is read
+    return dataclasses.replace(config, output_dir=str(out)), None, uuid.uuid4().hex
 
 # %% ../nbs/05_train.ipynb #d53cc156
 def loss_settings(config: TrainConfig, info: dict, device) -> dict:
@@ -528,11 +540,11 @@ def _steps_per_epoch(n_train: int, config: TrainConfig, world: int) -> int:
 def setup_run(config: TrainConfig) -> Run:
     "Everything `train` needs before its first step, in an order that fails early; writes only once all is checked."
     t0 = time.monotonic()
-    config, ckpt, run_id, replaced = prepare_config(config)
+    config, ckpt, run_id = prepare_config(config)
     if config.threads:
         torch.set_num_threads(config.threads)
     rank, world, device = setup_distributed(config.device)
-    if ckpt is not None and ckpt["world_size"] != world:
+    if ckpt is not None and (ckpt["world_size"] != world or len(ckpt["rng_states"]) != world):
         raise TrainError(f"--resume: the checkpoint was written by {ckpt['world_size']} process(es), this run has "
                          f"{world}; restart it with the same number of processes")
     for seed_fn in (np.random.seed, torch.manual_seed, __import__("random").seed):
@@ -552,11 +564,11 @@ def setup_run(config: TrainConfig) -> Run:
               torch.Generator().manual_seed(config.seed), t0=t0)
     if ckpt is not None:
         restore(run, ckpt)
-    _finish_setup(run, ckpt, run_id, replaced)
+    _finish_setup(run, ckpt, run_id)
     return run
 
 
-def _finish_setup(run: Run, ckpt, run_id: str, replaced: list) -> None:
+def _finish_setup(run: Run, ckpt, run_id: str) -> None:
     "Speed settings, the data on the device, the loss, the model as stepped; then (rank 0, all checked) the first write."
     config, device = run.config, run.device
     speed_settings(run)
@@ -574,23 +586,23 @@ def _finish_setup(run: Run, ckpt, run_id: str, replaced: list) -> None:
     if run.world > 1:
         dist.barrier()  # every rank has passed every check before rank 0 writes anything
     if run.rank == 0:
-        _write_start(run, ckpt is None, replaced)
+        _write_start(run, ckpt is None)
 
 
-def _write_start(run: Run, new: bool, replaced: list) -> None:
-    "Rank 0's first write: the folder, its manifest and config.json; an earlier run's files (`replaced`) go first."
+def _write_start(run: Run, new: bool) -> None:
+    "Rank 0's first write: claim the folder, check it again, replace an earlier run's files, write the manifest and config."
     run.created_out = not run.out.exists()
-    run.out.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(run.out, OUTPUT_FILES)  # left by writes that a kill interrupted
-    if new:
-        for path in replaced:  # --overwrite: nothing of the earlier run survives next to the new one's files
-            path.unlink(missing_ok=True)
+    run.lock = OutputLock(run.out).acquire()  # no other process writes here until this run ends
+    if new:  # checked before the data was read; another run may have written here since
+        for path in prepare_output_dir(run.out, run.config.overwrite, "svae-train", legacy=earlier_run_files):
+            path.unlink(missing_ok=True)  # --overwrite: nothing of the earlier run survives beside the new one's files
         write_manifest(run.out, "svae-train", OUTPUT_FILES)
+    remove_stale_temporaries(run.out, OUTPUT_FILES)  # left by writes that a kill interrupted
     atomic_write_json(run.document, run.out / "config.json")
 
 def _remove_start(run: Run) -> None:
     "Undo `_write_start` for a run that trained nothing: its config.json and manifest, and the folder if it made it."
-    for name in ("config.json", MANIFEST):
+    for name in ("config.json", MANIFEST, LOCK_FILE):
         (run.out / name).unlink(missing_ok=True)
     if run.created_out and not any(run.out.iterdir()):
         run.out.rmdir()
@@ -810,6 +822,15 @@ def train(config: TrainConfig, on_epoch_end=None) -> TrainResult:
         raise TrainError(f"train takes a TrainConfig, got {type(config).__name__}; from command-line arguments, "
                          "build one with svae_weather.train_cli.parse_config(argv)")
     run = setup_run(config)
+    try:
+        return _train(run, on_epoch_end)
+    finally:
+        if run.lock is not None:
+            run.lock.release()
+
+
+def _train(run: Run, on_epoch_end) -> TrainResult:
+    "The epochs of a run that `setup_run` made, and what follows a stop."
     steps_per_epoch, total_steps = plan_steps(run)
     limit = run.config.time_limit
     budget = None if limit is None else limit * 60 - run.elapsed()

@@ -71,6 +71,9 @@ def main(argv=None, default_recipe: str = "laptop"):
     except SvaeError as e:
         print(f"error: {e}", file=sys.stderr)
         raise SystemExit(2) from None
+    except OSError as e:  # reading the data or writing the run failed in the system: its reason, in one line
+        print(f"error: {e.strerror or e}{f' ({e.filename})' if getattr(e, 'filename', None) else ''}", file=sys.stderr)
+        raise SystemExit(2) from None
     except KeyboardInterrupt:
         raise SystemExit(130) from None  # train has said how to resume
     finally:

@@ -20,6 +20,7 @@ PROGRESS = re.compile(r"\d+%\|.*\||\d+/\d+ \[\d+:\d+|it/s\]|s/it\]")  # tqdm's b
 MAX_TEXT_LINES = 40
 ROOT = Path(__file__).resolve().parents[1]
 PRIVATE = [str(ROOT), str(Path.home()), "/tmp/"]
+MACHINE = re.compile(r"GiB available|available memory|\bCPU cores?\b|\bcores? (CPU|machine)|this machine", re.I)
 
 
 def keep(output) -> bool:
@@ -36,6 +37,9 @@ def check_text(path, i, output):
     for p in PRIVATE:
         if p in text:
             raise SystemExit(f"{path} cell {i}: an output shows the machine path {p!r}; print a relative path instead")
+    if MACHINE.search(text):
+        raise SystemExit(f"{path} cell {i}: an output describes the machine ({MACHINE.search(text).group(0)!r}); a lesson's "
+                         "outputs carry only the lesson (timings and machines belong in benchmarks/)")
     if text.count("\n") > MAX_TEXT_LINES:
         raise SystemExit(f"{path} cell {i}: an output has {text.count(chr(10))} lines (at most {MAX_TEXT_LINES}); "
                          "print less")
