@@ -89,7 +89,8 @@ def eof_rows(doc) -> list[tuple[int, str, dict]]:
     dist = doc["config"]["model_config"]["distribution"]
     out = [(doc[key]["n_components"], f"{label} as {dist}", row("", doc[key]["metrics"], capped=doc[key]["capped"]))
            for key, label in (("eof_baseline", "same floats"), ("eof_baseline_dof", "same d.o.f."))]
-    return out + [(int(k), "", row("", m, capped=False)) for k, m in doc.get("eof_sweep", {}).items()]
+    capped = doc.get("eof_sweep_capped", {})
+    return out + [(int(k), "", row("", m, capped=k in capped)) for k, m in doc.get("eof_sweep", {}).items()]
 
 
 def format_rows(rows) -> str:

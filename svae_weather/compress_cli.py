@@ -109,21 +109,41 @@ def prepare_output(path, kind: str, settings: dict, overwrite: bool, command: st
     return written
 
 # %% ../nbs/98_compress_cli.ipynb #c04b0c52
+@contextlib.contextmanager
+def _lock_file_unseen():
+    "Zarr, listing a store, warns of any file it does not know: our lock file is expected there while we write."
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=f"Object at {LOCK_FILE} is not recognized")
+        yield
+
+
+def _clear_store(path) -> None:
+    "Remove an earlier store of ours at `path` (checked by `prepare_output`) but not the lock: zarr's mode 'w' would."
+    fs, root = fsspec.core.url_to_fs(str(path))
+    if fs.exists(root):
+        for entry in fs.ls(root, detail=False):
+            if entry.rstrip("/").rsplit("/", 1)[-1] != LOCK_FILE:
+                fs.rm(entry, recursive=True)
+
+
 def create_store(path, template: xr.Dataset, chunk_size: int, attrs: dict) -> None:
     "Create the store at `path` (replacing one of ours): coordinates, attributes, empty data and progress arrays."
     n_chunks = len(chunk_spans(template.sizes["time"], chunk_size))
     ds = template.chunk({"time": chunk_size}).assign_attrs(attrs)
     ds[PROGRESS_VAR] = xr.DataArray(dask.array.zeros(n_chunks, chunks=1, dtype=np.int8), dims=PROGRESS_DIM,
                                     attrs={"long_name": "1 once the chunk's time steps are written"})
-    ds.to_zarr(str(path), mode="w", compute=False, zarr_format=2, consolidated=True)
+    _clear_store(path)
+    with _lock_file_unseen():
+        ds.to_zarr(str(path), mode="a", compute=False, zarr_format=2, consolidated=True)
 
 # %% ../nbs/98_compress_cli.ipynb #74b3be96
 def write_chunk(path, data: xr.Dataset, span: slice, index: int) -> None:
     "Write the time steps `span` of every data variable, then mark chunk `index` written."
     data = data.drop_vars(list(data.coords)).drop_attrs()
-    data.to_zarr(str(path), region={"time": span}, mode="r+", consolidated=False)
     flag = xr.Dataset({PROGRESS_VAR: (PROGRESS_DIM, np.ones(1, np.int8))})
-    flag.to_zarr(str(path), region={PROGRESS_DIM: slice(index, index + 1)}, mode="r+", consolidated=False)
+    with _lock_file_unseen():
+        data.to_zarr(str(path), region={"time": span}, mode="r+", consolidated=False)
+        flag.to_zarr(str(path), region={PROGRESS_DIM: slice(index, index + 1)}, mode="r+", consolidated=False)
 
 # %% ../nbs/98_compress_cli.ipynb #22da0838
 def run_chunks(task, job: dict, pending: list, total: int, scheduler=None, progress=True, on_chunk=None, desc=""):
@@ -151,7 +171,7 @@ def _client(address: str):
     except ImportError:
         raise CompressError("--scheduler needs dask's distributed scheduler: pip install distributed") from None
     try:
-        return Client(address, timeout="20s")
+        return Client(address)  # gives up after dask's distributed.comm.timeouts.connect (30 s unless configured)
     except (OSError, TimeoutError, ValueError) as e:
         raise CompressError(f"cannot reach the dask scheduler at {address}: {e}") from None
 
