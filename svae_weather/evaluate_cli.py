@@ -70,14 +70,16 @@ def _figure_writer():
     return maps.write_eval_figures
 
 
-def main(argv=None) -> dict:
-    "The svae-eval command: `evaluate_run` with the parsed options; our errors as one line and exit status 2."
+def main(argv=None) -> None:
+    """The svae-eval command: `evaluate_run` with the parsed options; our errors as one line and exit status 2.
+    The results go to files, not to the caller: the console script exits with `sys.exit(main())`, so anything but
+    None would be printed and turned into exit status 1."""
     args = build_parser().parse_args(argv)
     try:
-        return evaluate_run(args.model_path, args.output_dir, args.data_path, args.time_slice, args.train_data_path,
-                            args.variable, args.overwrite, args.sample, args.seed, args.refine_steps, args.eof_k,
-                            args.climatology_window, args.climatology_path, args.batch_size, args.device,
-                            args.progress, _figure_writer() if args.plots else None)
+        evaluate_run(args.model_path, args.output_dir, args.data_path, args.time_slice, args.train_data_path,
+                     args.variable, args.overwrite, args.sample, args.seed, args.refine_steps, args.eof_k,
+                     args.climatology_window, args.climatology_path, args.batch_size, args.device,
+                     args.progress, _figure_writer() if args.plots else None)
     except SvaeError as e:
         print(f"svae-eval: error: {e}", file=sys.stderr)
         raise SystemExit(2) from None
