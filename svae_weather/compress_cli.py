@@ -202,12 +202,12 @@ def encode_chunk(job: dict, index: int) -> int:
     da = _weather(job["data_path"], tuple(m.variables), None if m.levels is None else tuple(m.levels), job["time_slice"],
                   job["n_times"])
     span = chunk_spans(da.sizes["time"], job["chunk_size"])[index]
-    block = da.isel(time=span)
+    block, source = da.isel(time=span), job["data_path"] or "the built-in sample"
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(chunk_seed(job["seed"], index))
-        arrays = encode_fields(m, field_values(block, f"{job['data_path']}"), job["sample"], job["batch_size"], job["refine_steps"])
+        arrays = encode_fields(m, field_values(block, source), job["sample"], job["batch_size"], job["refine_steps"])
     spread = arrays["concentration" if m.spherical else "std"]
-    refuse_codes(unusable_codes(m, arrays["latent"], spread), block["time"].values, f"encoding {job['data_path']}")
+    refuse_codes(unusable_codes(m, arrays["latent"], spread), block["time"].values, f"encoding {source}")
     attrs = latent_attrs(m, "", job["sample"], job["refine_steps"])
     data = latent_dataset(m, block["time"].values, arrays["latent"], spread, attrs, job["dtype"])
     write_chunk(job["output"], data, span, index)
