@@ -18,6 +18,10 @@ code found the same way, by minimising the field's error.
     python benchmarks/quality.py --minutes-per-model 10 --distributions vmf
     python benchmarks/quality.py --device cuda --epochs 600           # a full run of N epochs instead of a time limit
     python benchmarks/quality.py --device cuda --epochs 600 --train-args "--lr 1e-4"   # plus any svae-train flag
+    python benchmarks/quality.py --grid 240x121 --distributions normal    # the sample on WeatherBench2's 1.5-degree grid
+
+With --grid other than 64x32 the sample is first written on that grid (`svae-data --write-sample --grid`) to
+OUTPUT_DIR/sample_GRID, once, and every model trains on that store.
 
 Results go to --output-dir: quality.json (rows with name, rmse, acc, ...), and per distribution the svae-train run
 (DIST/run/) and its evaluations (DIST/eval/, DIST/eval_refined/). A non-empty directory is refused unless --overwrite.
@@ -33,6 +37,7 @@ import torch
 
 from svae_weather import SvaeError, evaluate_run, train
 from svae_weather.refine import REFINE_STEPS
+from svae_weather.sample import write_sample_zarr
 from svae_weather.train_cli import parse_config
 
 TIME_SLICE = "2015-01-01:2019-12-31T18"
@@ -57,15 +62,28 @@ def parse_args(argv=None):
                    help="extra svae-train arguments, e.g. \"--lr 1e-4\" (without it the benchmark measures the defaults)")
     p.add_argument("--refine-steps", type=int, default=REFINE_STEPS,
                    help="also score each model with its codes refined by N steps (svae-eval --refine-steps; 0: not)")
+    p.add_argument("--grid", default="64x32", help="the sample's grid: 64x32, 240x121, 1440x721 or any WxH")
     p.add_argument("--output-dir", default="outputs/quality")
     p.add_argument("--overwrite", action="store_true", help="replace the results of an earlier benchmark")
     return p.parse_args(argv)
 
 
-def train_run(dist: str, args, run_dir: Path) -> dict:
+def sample_store(args, out: Path) -> list[str]:
+    "svae-train's data arguments: none for the built-in 64x32 sample, else the sample written on --grid once."
+    if args.grid == "64x32":
+        return []
+    path = out / f"sample_{args.grid}"
+    if not path.exists():
+        t0 = time.perf_counter()
+        write_sample_zarr(path, grid=args.grid)
+        print(f"wrote the sample on the {args.grid} grid to {path} in {time.perf_counter() - t0:.0f} s", flush=True)
+    return ["--data-path", str(path)]
+
+
+def train_run(dist: str, args, run_dir: Path, data: list[str]) -> dict:
     "svae-train with its defaults, the benchmark's split and budget; returns what it did."
     budget = ["--epochs", str(args.epochs)] if args.epochs is not None else ["--time-limit", str(args.minutes_per_model)]
-    argv = ["--time-slice", TIME_SLICE, "--train-split", str(TRAIN_SPLIT), "--distribution", dist, *budget,
+    argv = [*data, "--time-slice", TIME_SLICE, "--train-split", str(TRAIN_SPLIT), "--distribution", dist, *budget,
             "--device", args.device, "--seed", str(args.seed), "--output-dir", str(run_dir), "--no-progress"]
     argv += ["--threads", str(args.threads)] if args.threads else []
     argv += ["--overwrite"] if args.overwrite else []
@@ -119,8 +137,9 @@ def main(argv=None):
     started = time.perf_counter()
     rows, eofs, runs = [], {}, {}
     try:
+        data = sample_store(args, out)
         for dist in args.distributions:
-            info = train_run(dist, args, out / dist / "run")
+            info = train_run(dist, args, out / dist / "run", data)
             doc = evaluate_run(out / dist / "run", out / dist / "eval", eof_k=args.eof_k, device=args.device, progress=False,
                                overwrite=args.overwrite)
             if doc["period"] != TEST_PERIOD:
@@ -161,7 +180,7 @@ def main(argv=None):
     budget = (f"{args.epochs} epochs per model" if args.epochs is not None
               else f"svae-train --time-limit {args.minutes_per_model:g} per model")
     first = next(iter(runs.values()), {})
-    print(f"\nBuilt-in synthetic sample, train 2015-2018 (validation carved from its end), test 2019; "
+    print(f"\nBuilt-in synthetic sample on the {args.grid} grid, train 2015-2018 (validation carved from its end), test 2019; "
           f"latitude-weighted scores in physical units; svae-train defaults, {budget}; device {args.device}, "
           f"{torch.get_num_threads()} CPU threads; total {total:.1f} min")
     print(f"latent: {first.get('latent_size')} floats; mean field: {first.get('mean_field')}\n")

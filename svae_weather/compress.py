@@ -36,13 +36,23 @@ LATENT_DIMS = ("time", "latent_channel", "latent_latitude", "latent_longitude")
 LATENTS_KIND = "svae-weather latents"  # the `svae_weather` attribute of every latent Dataset and store
 
 
-def latent_grid(latitude, longitude, factor: int) -> tuple[np.ndarray, np.ndarray]:
-    "Centre latitude and longitude of each latent pixel: the mean of its `factor` x `factor` block of grid cells."
+def latent_grid(latitude, longitude, factor: int, padding=(0, 0, 0, 0)) -> tuple[np.ndarray, np.ndarray]:
+    """Centre latitude and longitude of each latent pixel: the mean of its `factor` x `factor` block of grid cells.
+
+    `padding` (south, north, west, east) is the model's (`model.padding`): the blocks cover the padded grid, whose
+    rows beyond a pole are counted at their latitude past it, and a block's centre never lies beyond the pole; a block
+    that wraps past the first longitude has its centre before it (negative degrees east)."""
     lat, lon = np.asarray(latitude, dtype=np.float64), np.asarray(longitude, dtype=np.float64)
+    south, north, west, east = padding
+    extend = lambda a, before, after: np.concatenate([a[0] - (a[1] - a[0]) * np.arange(before, 0, -1), a,
+                                                      a[-1] + (a[-1] - a[-2]) * np.arange(1, after + 1)])
+    if len(lat) > 1 and len(lon) > 1:
+        lat, lon = extend(lat, south, north), extend(lon, west, east)
     if lat.size % factor or lon.size % factor:
         raise CompressError(f"a {lat.size} x {lon.size} (latitude x longitude) grid does not split into "
                             f"{factor} x {factor} blocks: it is not a grid this model can encode")
-    return lat.reshape(-1, factor).mean(axis=1), lon.reshape(-1, factor).mean(axis=1)
+    return np.clip(lat.reshape(-1, factor).mean(axis=1), -90, 90), lon.reshape(-1, factor).mean(axis=1)
+
 
 # %% ../nbs/10_compress.ipynb #b9a14fa3
 def model_fingerprint(model: torch.nn.Module) -> str:
@@ -221,7 +231,7 @@ def latent_attrs(m: WeatherCompressor, source: str, sample: bool, refine_steps: 
 def latent_dataset(m: WeatherCompressor, times, latent, spread, attrs: dict, dtype="float32") -> xr.Dataset:
     "Label latents (time, d, h, w) and their spread ((time, h, w) concentration or (time, d, h, w) std)."
     d, h, w = m.model.latent_shape
-    lat, lon = latent_grid(m.latitude, m.longitude, m.model.downsample_factor)
+    lat, lon = latent_grid(m.latitude, m.longitude, m.model.downsample_factor, m.model.padding)
     coords = {"time": np.asarray(times), "latent_channel": np.arange(d), "latent_latitude": lat, "latent_longitude": lon}
     z = xr.DataArray(latent, dims=LATENT_DIMS, coords=coords, attrs={"long_name": attrs["latent"]}).astype(dtype)
     if m.spherical:

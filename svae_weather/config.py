@@ -76,7 +76,11 @@ class TrainConfig:
     static_fields: bool = _opt(False, "give the network fixed position fields (latitude, longitude, land fraction, "
                                "elevation) as extra channels", "model", onoff=True)
     linear_path: bool = _opt(True, "a dense map from the whole field to the code and one back, beside the "
-                             "convolutions; made for a compact code (128 numbers per field)", "model", onoff=True)
+                             "convolutions; made for a compact code (128 numbers per field); built only while its "
+                             "weights stay within --linear-path-limit", "model", onoff=True)
+    linear_path_limit: int = _opt(4_000_000, "most weights the linear path may hold: it grows with the square of the "
+                                  "grid (0.5 M on 64x32, 115 M on 240x121), and above the limit it steps aside", "model",
+                                  type=int, metavar="WEIGHTS")
     # loss
     use_advanced_loss: bool = _opt(True, "L1 + MSE and a gradient term instead of plain MSE", "loss", onoff=True)
     perceptual_weight: float = _opt(1.0, "weight of L1 + MSE in the advanced loss", "loss", type=float)
@@ -231,7 +235,7 @@ def check_scheduler_params(name: str, params: dict, lr: float) -> None:
                          "decays from --lr down to eta_min")
 
 # %% ../nbs/94_config.ipynb #cbcced2f
-_AT_LEAST = {"epochs": 1, "batch_size": 1, "eval_every": 1, "log_every": 1, "latent_channels": 1, "threads": 1,
+_AT_LEAST = {"linear_path_limit": 0, "epochs": 1, "batch_size": 1, "eval_every": 1, "log_every": 1, "latent_channels": 1, "threads": 1,
              "warmup_steps": 0, "mix_after": 0}
 _POSITIVE = ("lr", "time_limit")
 _NON_NEGATIVE = ("weight_decay", "grad_clip", "kl_weight", "perceptual_weight", "grad_loss_weight", "checkpoint_interval")

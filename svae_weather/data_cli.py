@@ -14,7 +14,7 @@ import pandas as pd
 import xarray as xr
 
 from .data import nonfinite_report, open_weather
-from .grid import DataError, SvaeError, latitude_weights
+from .grid import WB2_GRIDS, DataError, SvaeError, grid_shape, latitude_weights
 from .sample import SAMPLE_END, SAMPLE_START, write_sample_zarr
 
 # %% auto #0
@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-slice", default=None, help="START:END, e.g. 2015-01-01:2019-12-31")
     p.add_argument("--write-sample", metavar="PATH", default=None,
                    help="write the synthetic sample (--start to --end) as a WB2-layout zarr store at PATH, then summarise it")
+    p.add_argument("--grid", default=None, metavar="WxH",
+                   help=f"grid of the written sample, LONGITUDExLATITUDE: WeatherBench2's {', '.join(WB2_GRIDS)} "
+                        "(default 64x32), or any equiangular grid")
     p.add_argument("--start", default=SAMPLE_START, help="first time of the written sample")
     p.add_argument("--end", default=SAMPLE_END, help="last time of the written sample")
     p.add_argument("--seed", type=int, default=0, help="seed of the sample's weather")
@@ -60,16 +63,22 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 # %% ../nbs/95_data_cli.ipynb #10a903f3
+def _write_sample(args) -> str:
+    "Write the sample that the command's arguments ask for; the path written."
+    if args.data_path:
+        raise DataError("give either --data-path (to read a store) or --write-sample (to write the sample), not both")
+    w, h = grid_shape(args.grid or "64x32")
+    path = write_sample_zarr(args.write_sample, args.start, args.end, args.seed, overwrite=args.overwrite, grid=(w, h))
+    print(f"wrote the synthetic sample {args.start} .. {args.end} on the {w}x{h} grid to {path}")
+    return path
+
 def main(argv=None) -> int:
     "The `svae-data` console script; returns the exit status."
     args = build_parser().parse_args(argv)
     try:
-        path = args.data_path
-        if args.write_sample:
-            if path:
-                raise DataError("give either --data-path (to read a store) or --write-sample (to write the sample), not both")
-            path = write_sample_zarr(args.write_sample, args.start, args.end, args.seed, overwrite=args.overwrite)
-            print(f"wrote the synthetic sample {args.start} .. {args.end} to {path}")
+        if args.grid is not None and not args.write_sample:
+            raise DataError(f"--grid {args.grid} chooses the grid of the written sample: add --write-sample PATH")
+        path = _write_sample(args) if args.write_sample else args.data_path
         da = open_weather(path, args.variable, args.levels, args.time_slice)
         print(summarize(da))
     except SvaeError as e:

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch.distributions import Distribution, Independent, Normal, kl_divergence
 
 from .grid import SvaeError
+from .padding import crop_grid, grid_padding, pad_grid, padded_shape
 from .distributions import HypersphericalUniform, posterior_from_maps, sample_to_map
 
 # %% auto #0
@@ -38,20 +39,8 @@ def downsample_factor(hidden_dims: Sequence[int]) -> int:
     return 2 ** (len(hidden_dims) - 1)
 
 # %% ../nbs/03_model.ipynb #d9c06287
-def _nearest_multiples(n: int, f: int) -> list[int]:
-    "The multiples of `f` closest to `n` from below and above (positive only)."
-    below, above = (n // f) * f, -(-n // f) * f
-    return sorted({m for m in (below, above) if m > 0})
-
-
-def _max_stages(shape: Sequence[int]) -> int:
-    "The most encoder stages whose factor 2**(stages-1) divides every side of `shape`."
-    twos = min((n & -n).bit_length() - 1 for n in shape)  # power of two in each side
-    return twos + 1
-
-
-def check_spatial_shape(spatial_shape, hidden_dims) -> tuple[int, int]:
-    "Validate `spatial_shape` against the downsampling factor of `hidden_dims`; return it as a tuple of ints."
+def check_spatial_shape(spatial_shape) -> tuple[int, int]:
+    "Validate `spatial_shape` (latitude, longitude); return it as a tuple of ints. Any size works: the model pads it."
     if (isinstance(spatial_shape, (str, bytes)) or not isinstance(spatial_shape, Sequence)
             or len(spatial_shape) != 2):
         raise ModelConfigError(
@@ -60,16 +49,6 @@ def check_spatial_shape(spatial_shape, hidden_dims) -> tuple[int, int]:
     if not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in spatial_shape):
         raise ModelConfigError(f"spatial_shape={tuple(spatial_shape)!r} must hold two positive integers")
     shape = tuple(int(n) for n in spatial_shape)
-    f = downsample_factor(hidden_dims)
-    if any(n % f for n in shape):
-        options = [(h, w) for h in _nearest_multiples(shape[0], f) for w in _nearest_multiples(shape[1], f)]
-        options.sort(key=lambda hw: (abs(hw[0] - shape[0]) + abs(hw[1] - shape[1]), hw))
-        stages = _max_stages(shape)
-        raise ModelConfigError(
-            f"spatial_shape={shape} (latitude, longitude) is not divisible by the downsampling factor {f} = "
-            f"2**(len(hidden_dims)-1) for hidden_dims={tuple(hidden_dims)}; nearest valid shapes: "
-            + " or ".join(str(o) for o in options)
-            + f"; or keep {shape} and use at most {stages} hidden_dims (factor {2 ** (stages - 1)})")
     return shape
 
 
@@ -87,7 +66,7 @@ def check_orientation(shape: tuple[int, int], circular: bool) -> tuple[int, int]
 
 # %% ../nbs/03_model.ipynb #fb8752be
 def check_config(spatial_shape, n_channels, latent_channels, hidden_dims, distribution,
-                 use_residual, circular_padding, n_static=0, linear_path=False) -> dict:
+                 use_residual, circular_padding, n_static=0, linear_path=False, pole_rows=False) -> dict:
     "Validate the constructor arguments of `ImprovedWeatherVAE`; return them normalised (JSON-serialisable)."
     def integer(name, value, minimum=1):
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
@@ -107,15 +86,19 @@ def check_config(spatial_shape, n_channels, latent_channels, hidden_dims, distri
             f"hidden_dims={hidden_dims!r} must be a non-empty sequence of channel counts, e.g. (64, 128, 256, 512)")
     hidden_dims = tuple(integer("each entry of hidden_dims", h) for h in hidden_dims)
     for name, flag in (("use_residual", use_residual), ("circular_padding", circular_padding),
-                       ("linear_path", linear_path)):
+                       ("linear_path", linear_path), ("pole_rows", pole_rows)):
         if not isinstance(flag, bool):
             raise ModelConfigError(f"{name}={flag!r} must be True or False")
     n_static = integer("n_static", n_static, minimum=0)
-    spatial_shape = check_spatial_shape(spatial_shape, hidden_dims)
-    check_orientation(spatial_shape, circular_padding)
+    spatial_shape = check_orientation(check_spatial_shape(spatial_shape), circular_padding)
+    south, north, _, _ = grid_padding(spatial_shape, downsample_factor(hidden_dims))
+    if max(south, north) + pole_rows > spatial_shape[0]:
+        raise ModelConfigError(f"spatial_shape={spatial_shape} is too small for hidden_dims={hidden_dims}: padding it "
+                               f"to a multiple of {downsample_factor(hidden_dims)} rows needs more rows than it has; "
+                               "use fewer hidden_dims")
     return dict(spatial_shape=list(spatial_shape), n_channels=n_channels, latent_channels=latent_channels,
                 hidden_dims=list(hidden_dims), distribution=distribution, use_residual=use_residual,
-                circular_padding=circular_padding, n_static=n_static, linear_path=linear_path)
+                circular_padding=circular_padding, n_static=n_static, linear_path=linear_path, pole_rows=pole_rows)
 
 
 def check_input(t, name: str, expected: tuple, axes: str):
@@ -330,15 +313,18 @@ class ImprovedWeatherVAE(nn.Module):
     "Convolutional VAE with a spatial latent: a normal, vMF or Power Spherical posterior on every latent pixel."
     def __init__(self, spatial_shape=(32, 64), n_channels: int = 1, latent_channels: int = 4,
                  hidden_dims=(64, 128, 256, 512), distribution: str = "normal", use_residual: bool = True,
-                 circular_padding: bool = True, n_static: int = 0, linear_path: bool = False):
+                 circular_padding: bool = True, n_static: int = 0, linear_path: bool = False,
+                 pole_rows: bool = False):
         super().__init__()
         cfg = self._config = check_config(spatial_shape, n_channels, latent_channels, hidden_dims, distribution,
-                                          use_residual, circular_padding, n_static, linear_path)
+                                          use_residual, circular_padding, n_static, linear_path, pole_rows)
         self.spatial_shape, self.hidden_dims = tuple(cfg["spatial_shape"]), tuple(cfg["hidden_dims"])
         self.n_channels, self.latent_channels, self.n_static = cfg["n_channels"], cfg["latent_channels"], cfg["n_static"]
         self.distribution, self.use_residual, self.circular_padding = distribution, use_residual, circular_padding
         self.downsample_factor = f = downsample_factor(self.hidden_dims)
-        self.latent_shape = (self.latent_channels, self.spatial_shape[0] // f, self.spatial_shape[1] // f)
+        self.pole_rows, self.padding = pole_rows, grid_padding(self.spatial_shape, f)  # (south, north, west, east)
+        self.padded_shape = padded_shape(self.spatial_shape, f)
+        self.latent_shape = (self.latent_channels, self.padded_shape[0] // f, self.padded_shape[1] // f)
         dims, d, circ = self.hidden_dims, self.latent_channels, circular_padding
         self.encoder = Encoder(self.n_channels + self.n_static, dims, use_residual, circ)
         self.head = posterior_head(dims[-1], d, distribution, circ)
@@ -347,7 +333,7 @@ class ImprovedWeatherVAE(nn.Module):
         if linear_path:  # the data's channels only: the static fields are the same for every sample
             field = (self.n_channels, *self.spatial_shape)
             self.linear_encoder = FieldLinear(field, self.latent_shape)  # to the code: mu or the direction
-            self.linear_decoder = FieldLinear(self.latent_shape, field)
+            self.linear_decoder = FieldLinear(self.latent_shape, (self.n_channels, *self.padded_shape))
         self.register_buffer("static", torch.zeros(self.n_static, *self.spatial_shape), persistent=self.n_static > 0)
         self._static_set = self.n_static == 0
 
@@ -358,7 +344,7 @@ class ImprovedWeatherVAE(nn.Module):
 
     @classmethod
     def from_config(cls, config: dict):
-        "Rebuild a model from `model.config` (e.g. a checkpoint's JSON; no `n_static` means 0, no `linear_path` False)."
+        "Rebuild a model from `model.config` (e.g. a checkpoint's JSON; a setting it lacks takes its default)."
         return cls(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in config.items()})
 
     @classmethod
@@ -394,7 +380,11 @@ class ImprovedWeatherVAE(nn.Module):
         if self.n_static and not self._static_set:
             raise ModelConfigError(f"this model takes {self.n_static} static fields but none were set: call "
                                    "model.set_static(svae_weather.data.static_fields(latitude, longitude)) first")
-        return self.static if self.n_static else None
+        return self._pad(self.static) if self.n_static else None
+
+    def _pad(self, x: torch.Tensor) -> torch.Tensor:
+        "The grid as the network sees it: padded to `padded_shape` across the poles and around longitude."
+        return pad_grid(x, self.padding, self.pole_rows, self.circular_padding) if any(self.padding) else x
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         if prefix + "static" in state_dict:  # the static fields come back with the weights
@@ -404,7 +394,7 @@ class ImprovedWeatherVAE(nn.Module):
     def encode(self, x: torch.Tensor) -> dict:
         "Posterior parameter maps: normal {'mu', 'logvar'} (B, d, h, w); vmf/power {'loc' (B, d, h, w), 'kappa' (B, 1, h, w)}."
         check_input(x, "x", (self.n_channels, *self.spatial_shape), "channel, latitude, longitude")
-        h = self.encoder(x, self._static_fields())
+        h = self.encoder(self._pad(x), self._static_fields())
         with torch.autocast(h.device.type, enabled=False):
             out = self.head(h.float())
             if self.linear_path:  # added to the code (the first latent_channels maps), not to its spread
@@ -427,7 +417,8 @@ class ImprovedWeatherVAE(nn.Module):
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         "Latent map (B, latent_channels, h, w) -> reconstruction (B, n_channels, H, W) in [-1, 1]."
         check_input(z, "z", self.latent_shape, "latent_channels, latent latitude, latent longitude")
-        return self.decoder(z, self._static_fields(), self.linear_decoder(z) if self.linear_path else None)
+        out = self.decoder(z, self._static_fields(), self.linear_decoder(z) if self.linear_path else None)
+        return crop_grid(out, self.padding) if any(self.padding) else out
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, dict, torch.Tensor]:
         "x -> (x_hat, posterior parameter maps, KL per sample (B,) averaged over latent pixels)."

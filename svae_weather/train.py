@@ -41,8 +41,9 @@ from .sample import static_fields
 # %% auto #0
 __all__ = ['LINEAR_PATH_MEASURED', 'HISTORY_KEYS', 'OUTPUT_FILES', 'train_step', 'validation_loss', 'lr_factor', 'make_scheduler',
            'LRSchedule', 'WarmEMA', 'weight_average', 'NonFiniteLoss', 'run_batches', 'Split', 'split_periods',
-           'describe', 'Periods', 'read_periods', 'anomaly_centre', 'mix_fields', 'build_model', 'linear_path_note',
-           'Run', 'checkpoint_state', 'save_run', 'kept_files', 'restore', 'earlier_run_files', 'prepare_config',
+           'describe', 'Periods', 'read_periods', 'anomaly_centre', 'mix_fields', 'has_pole_rows', 'linear_path_plan',
+           'build_model', 'linear_path_note', 'activation_bytes', 'grid_summary', 'model_line', 'Run',
+           'checkpoint_state', 'save_run', 'kept_files', 'restore', 'earlier_run_files', 'prepare_config',
            'loss_settings', 'to_device_if_fits', 'load_periods', 'run_document', 'speed_settings', 'setup_run',
            'StepGate', 'epoch_batches', 'train_epoch', 'validate', 'keep_best', 'epoch_line', 'end_epoch', 'plan_steps',
            'run_epochs', 'TrainResult', 'train']
@@ -289,6 +290,28 @@ def mix_fields(x: torch.Tensor, centre: torch.Tensor, share: float = 0.5, arc: f
     return torch.where(torch.rand(len(x), 1, 1, 1, device=x.device) < share, mixed, x)
 
 # %% ../nbs/05_train.ipynb #e8489724
+def has_pole_rows(latitude) -> bool:
+    "Whether a grid's first and last latitudes lie on the poles (WeatherBench2's 240x121 and 1440x721 do; 64x32 not)."
+    lat = np.asarray(latitude, dtype=np.float64)
+    return bool(np.isclose(abs(lat[0]), 90.0) and np.isclose(abs(lat[-1]), 90.0))
+
+
+def linear_path_plan(config: TrainConfig, info: dict) -> dict:
+    "Whether the linear path is built for this grid, its weights if it were, and why: {'use', 'parameters', 'why'}."
+    _, n_channels, height, width = info["shape"]
+    with torch.device("meta"):  # shapes only
+        probe = ImprovedWeatherVAE((height, width), n_channels, config.latent_channels, tuple(config.hidden_dims),
+                                   circular_padding=config.circular_padding, linear_path=True)
+    n = sum(p.numel() for name, p in probe.named_parameters() if name.startswith("linear_"))
+    if not config.linear_path:
+        return {"use": False, "parameters": n, "why": "switched off (--no-linear-path; the design recipe has none)"}
+    if n > config.linear_path_limit:
+        return {"use": False, "parameters": n, "why": f"stepped aside: its dense maps would hold {n / 1e6:,.1f} M weights "
+                f"on this grid, above --linear-path-limit {config.linear_path_limit:,}"}
+    return {"use": True, "parameters": n, "why": f"{n / 1e6:.2f} M weights, within --linear-path-limit "
+            f"{config.linear_path_limit:,}"}
+
+
 def build_model(config: TrainConfig, info: dict) -> ImprovedWeatherVAE:
     "The `ImprovedWeatherVAE` that `config` describes, for data described by `info` (shape, latitude, longitude)."
     _, n_channels, height, width = info["shape"]
@@ -297,7 +320,8 @@ def build_model(config: TrainConfig, info: dict) -> ImprovedWeatherVAE:
                                latent_channels=config.latent_channels, hidden_dims=tuple(config.hidden_dims),
                                distribution=config.distribution, use_residual=config.use_residual,
                                circular_padding=config.circular_padding, n_static=0 if static is None else len(static),
-                               linear_path=config.linear_path)
+                               linear_path=linear_path_plan(config, info)["use"],
+                               pole_rows=has_pole_rows(info["latitude"]))
     if static is not None:
         model.set_static(torch.from_numpy(static))
     return model
@@ -313,6 +337,42 @@ def linear_path_note(model) -> str | None:
         return None
     return (f"note: the linear path (on in the laptop recipe) helps a code of {LINEAR_PATH_MEASURED} numbers per field "
             f"and was measured to hurt one of 512; this model's code has {n}: consider --no-linear-path")
+
+
+def activation_bytes(model: ImprovedWeatherVAE) -> int:
+    "Bytes autograd keeps from one forward pass of one field (weights excepted): the activation memory per sample."
+    probe = ImprovedWeatherVAE.from_config(model.config)  # a CPU copy; the statics do not change the sizes
+    weights, saved = {p.data_ptr() for p in probe.parameters()}, 0
+    def count(t):
+        nonlocal saved
+        saved += 0 if t.data_ptr() in weights else t.numel() * t.element_size()
+        return t
+    if probe.n_static:
+        probe.set_static(torch.zeros(probe.n_static, *probe.spatial_shape))
+    with torch.autograd.graph.saved_tensors_hooks(count, lambda t: t):
+        params = probe.encode(torch.zeros(1, probe.n_channels, *probe.spatial_shape))
+        probe.decode(params["loc"] if probe.spherical else params["mu"])
+    return saved
+
+
+def grid_summary(model: ImprovedWeatherVAE, plan: dict) -> dict:
+    "What config.json records about the model on its grid: shapes, padding, weights, activations, the linear path."
+    south, north, west, east = model.padding
+    return {"shape": list(model.spatial_shape), "padded_shape": list(model.padded_shape),
+            "padding": {"south": south, "north": north, "west": west, "east": east}, "pole_rows": model.pole_rows,
+            "latent_shape": list(model.latent_shape), "parameters": sum(p.numel() for p in model.parameters()),
+            "activation_bytes_per_sample": activation_bytes(model), "linear_path": plan}
+
+
+def model_line(summary: dict, batch_size: int) -> str:
+    "The line svae-train prints before the first step: weights, grid, padding, latent and activation memory."
+    mib, (h, w), (ph, pw) = summary["activation_bytes_per_sample"] / 2**20, summary["shape"], summary["padded_shape"]
+    p = summary["padding"]
+    grid = f"grid {h} x {w}" + (f", padded to {ph} x {pw} (rows {p['south']} south + {p['north']} north, columns "
+                                f"{p['west']} west + {p['east']} east)" if (ph, pw) != (h, w) else "")
+    return (f"model: {summary['parameters'] / 1e6:.2f} M parameters; {grid}; latent {' x '.join(map(str, summary['latent_shape']))}; "
+            f"activations about {mib:.1f} MiB per sample ({mib * batch_size:.0f} MiB per batch of {batch_size})\n"
+            f"linear path {'on' if summary['linear_path']['use'] else 'off'}: {summary['linear_path']['why']}")
 
 # %% ../nbs/05_train.ipynb #9c052232
 HISTORY_KEYS = ("epoch", "steps", "train_loss", "train_recon", "train_kl", "val_loss", "val_recon", "val_kl",
@@ -335,6 +395,7 @@ class Run:
     data: Periods
     shuffle: torch.Generator
     document: dict = field(default_factory=dict)  # config.json
+    grid: dict = field(default_factory=dict)  # the model on its grid (`grid_summary`), for config.json
     step_model: torch.nn.Module | None = None  # the model as stepped: wrapped for DDP or compiled
     amp: torch.dtype | None = None
     loss_kwargs: dict = field(default_factory=dict)
@@ -511,7 +572,7 @@ def load_periods(config: TrainConfig, split: Split, normalizer, rank: int, world
 
 def run_document(run: Run, run_id: str) -> dict:
     "config.json: the run's id and settings, the model's configuration, the normaliser, the data, the versions."
-    return {"run_id": run_id, "args": run.config.to_dict(), "model_config": run.model.config,
+    return {"run_id": run_id, "args": run.config.to_dict(), "model_config": run.model.config, "grid": run.grid,
             "normalizer": run.data.normalizer.to_dict(), "data": run.data.info, "data_loading": run.data.loading,
             "package_version": package_version(), "torch_version": str(torch.__version__),
             "device": str(run.device), "world_size": run.world,
@@ -551,8 +612,11 @@ def setup_run(config: TrainConfig) -> Run:
         seed_fn(config.seed)  # the model's initial weights depend on these (identical on every rank)
     split = split_periods(config)
     model = build_model(config, describe(split)).to(device)  # checks the grid before any data is read
-    if rank == 0 and (note := linear_path_note(model)):
-        print(note, flush=True)
+    grid = grid_summary(model, linear_path_plan(config, describe(split)))
+    if rank == 0:
+        print(model_line(grid, config.batch_size), flush=True)
+        if note := linear_path_note(model):
+            print(note, flush=True)
     torch.manual_seed(config.seed + rank)  # different latent samples on each rank
     data = load_periods(config, split, Normalizer.from_dict(ckpt["config"]["normalizer"]) if ckpt else None, rank, world)
     optimizer = _optimizer(config, model)
@@ -561,7 +625,7 @@ def setup_run(config: TrainConfig) -> Run:
     schedule = LRSchedule(optimizer, config.lr_scheduler, config.lr_scheduler_params, warmup, config.epochs)
     average = weight_average(model, config.ema_decay) if config.ema_decay > 0 else None
     run = Run(config, Path(config.output_dir), rank, world, device, model, optimizer, schedule, average, data,
-              torch.Generator().manual_seed(config.seed), t0=t0)
+              torch.Generator().manual_seed(config.seed), t0=t0, grid=grid)
     if ckpt is not None:
         restore(run, ckpt)
     _finish_setup(run, ckpt, run_id)
