@@ -7,7 +7,8 @@ __version__ = "0.1.0"
 __all__ = ['ImprovedWeatherVAE', 'VonMisesFisher', 'PowerSpherical', 'HypersphericalUniform', 'posterior_from_maps',
            'TrainConfig', 'train', 'TrainResult', 'load_model', 'WeatherCompressor', 'evaluate_run', 'open_weather',
            'split_by_time', 'Normalizer', 'synthetic_era5', 'write_sample_zarr', 'EOFBaseline', 'refine_codes', 'slerp',
-           'lerp', 'latent_walk', 'walk_between_dates', 'latitude_weights', 'SvaeError', 'DataError']
+           'lerp', 'latent_walk', 'walk_between_dates', 'latitude_weights', 'equiangular_grid', 'conservative_regrid',
+           'WB2_GRIDS', 'pad_grid', 'crop_grid', 'SvaeError', 'DataError']
 
 # %% ../nbs/index.ipynb #963f1955
 from .baselines import EOFBaseline
@@ -16,11 +17,12 @@ from .config import TrainConfig
 from .data import Normalizer, open_weather, split_by_time
 from .distributions import HypersphericalUniform, PowerSpherical, VonMisesFisher, posterior_from_maps
 from .evaluate import evaluate_run
-from .grid import DataError, SvaeError, latitude_weights
+from .grid import WB2_GRIDS, DataError, SvaeError, conservative_regrid, equiangular_grid, latitude_weights
 from .latent import latent_walk, lerp, slerp, walk_between_dates
 from .model import ImprovedWeatherVAE
+from .padding import crop_grid, pad_grid
 from .refine import refine_codes
 from .sample import synthetic_era5, write_sample_zarr
 from .train import TrainResult, train
 
-_all_ = ['ImprovedWeatherVAE', 'VonMisesFisher', 'PowerSpherical', 'HypersphericalUniform', 'posterior_from_maps', 'TrainConfig', 'train', 'TrainResult', 'load_model', 'WeatherCompressor', 'evaluate_run', 'open_weather', 'split_by_time', 'Normalizer', 'synthetic_era5', 'write_sample_zarr', 'EOFBaseline', 'refine_codes', 'slerp', 'lerp', 'latent_walk', 'walk_between_dates', 'latitude_weights', 'SvaeError', 'DataError']
+_all_ = ['ImprovedWeatherVAE', 'VonMisesFisher', 'PowerSpherical', 'HypersphericalUniform', 'posterior_from_maps', 'TrainConfig', 'train', 'TrainResult', 'load_model', 'WeatherCompressor', 'evaluate_run', 'open_weather', 'split_by_time', 'Normalizer', 'synthetic_era5', 'write_sample_zarr', 'EOFBaseline', 'refine_codes', 'slerp', 'lerp', 'latent_walk', 'walk_between_dates', 'latitude_weights', 'equiangular_grid', 'conservative_regrid', 'WB2_GRIDS', 'pad_grid', 'crop_grid', 'SvaeError', 'DataError']
