@@ -36,7 +36,7 @@ setuptools.setup(
     include_package_data=True,
     package_data={cfg["lib_name"]: ["assets/*", "assets/**/*"]},
     install_requires=_split("requirements"),
-    extras_require={"dev": _split("dev_requirements")},
+    extras_require={key[:-len("_requirements")]: _split(key) for key in cfg if key.endswith("_requirements")},  # dev, codecs
     python_requires=">=" + min_python,
     zip_safe=False,
     entry_points={
