@@ -10,6 +10,7 @@ import math
 import sys
 from pathlib import Path
 
+import dask
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -18,7 +19,7 @@ from .baselines import capped_components, eof_baseline_scores
 from .compress import WeatherCompressor, check_fits, load_model, reconstruct, trained_on
 from .data import open_weather, split_by_time
 from .grid import DataError, SvaeError, latitude_weights
-from .metrics import Scorer, fit_climatology, nearest_hours
+from .metrics import Scorer, fields_per_block, fit_climatology, nearest_hours
 from .runtime import OutputLock, atomic_write_json, package_version, prepare_output_dir, write_manifest
 
 # %% auto #0
@@ -150,9 +151,16 @@ def read_climatology(path, channels, latitude, longitude) -> xr.DataArray:
     except KeyError:
         raise EvaluationError(f"the climatology store {path} is on another grid than the data: regrid it to the "
                               f"data's {len(latitude)} x {len(longitude)} grid") from None
-    clim = clim.astype(np.float64).load().assign_coords(latitude=np.asarray(latitude), longitude=np.asarray(longitude))
+    clim = clim.astype(np.float32).load().assign_coords(latitude=np.asarray(latitude), longitude=np.asarray(longitude))
     clim.attrs = {"climatology_source": str(path), "climatology_units": units}
     return clim
+
+
+def _channel_stats(*arrays) -> list:
+    "(mean, standard deviation) per channel of each (..., channel, ...) array, lazy ones in one pass that streams."
+    stats = [(a.mean([d for d in a.dims if d != "channel"]), a.std([d for d in a.dims if d != "channel"]))
+             for a in arrays]
+    return [(mean.values, std.values) for mean, std in dask.compute(*stats)]
 
 
 def check_climatology(climatology: xr.DataArray, data: xr.DataArray) -> None:
@@ -160,13 +168,12 @@ def check_climatology(climatology: xr.DataArray, data: xr.DataArray) -> None:
     source = climatology.attrs.get("climatology_source", "the climatology")
     units = climatology.attrs.get("climatology_units") or [None] * climatology.sizes["channel"]
     data_units = data.attrs.get("units") or [None] * data.sizes["channel"]
+    (means, spreads), (clim_means, _) = _channel_stats(data, climatology)
     for c, ch in enumerate(map(str, data["channel"].values)):
         if units[c] and data_units[c] and units[c] != data_units[c]:
             raise EvaluationError(f"the climatology store {source} gives {ch} in {units[c]} but the data is in "
                                   f"{data_units[c]}: convert one of them, or give a climatology in {data_units[c]}")
-        values = data.isel(channel=c)
-        mean, spread = float(values.mean()), float(values.std())
-        clim_mean = float(climatology.isel(channel=c).mean())
+        mean, spread, clim_mean = float(means[c]), float(spreads[c]), float(clim_means[c])
         if abs(clim_mean - mean) > spread:  # a climatology of this data averages to within its spread
             raise EvaluationError(f"the climatology store {source} averages {clim_mean:.5g} for {ch}, the data "
                                   f"{mean:.5g} (standard deviation {spread:.3g}) {data_units[c] or ''}: it is not a "
@@ -190,46 +197,49 @@ def climatology_plan(climatology: xr.DataArray, test_times, train_da=None) -> di
 
 # %% ../nbs/08_evaluate.ipynb #0aefef6f
 def score_model(m: WeatherCompressor, test_da, scorer, batch_size: int = 64, sample: bool = False, seed: int = 0,
-                progress: bool = True, keep_reconstruction: bool = False, refine_steps: int = 0) -> tuple[dict, list]:
-    "Score `m`'s reconstructions of `test_da` with `scorer`: (values outside the normaliser, kept blocks)."
-    outside, blocks = {"beyond_training_range": 0, "beyond_margin": 0, "values": 0}, []
-    for times, truth, recon in reconstruct(m, test_da, batch_size, sample, seed, refine_steps, progress=progress):
+                progress: bool = True, keep_reconstruction: bool = False, refine_steps: int = 0) -> tuple:
+    "Score `m`'s reconstructions of `test_da` with `scorer`: (values outside the normaliser, float32 fields or None)."
+    outside = {"beyond_training_range": 0, "beyond_margin": 0, "values": 0}
+    kept, done = np.empty(test_da.shape, np.float32) if keep_reconstruction else None, 0
+    for times, truth, recon in reconstruct(m, test_da, batch_size, sample, seed, refine_steps,
+                                           read_block=fields_per_block(test_da), progress=progress):
         scorer.update(recon, truth, times)
         outside["beyond_training_range"] += m.normalizer.count_outside(truth)
         outside["beyond_margin"] += m.normalizer.count_outside(truth, beyond_margin=True)
         outside["values"] += int(np.size(truth))
-        if keep_reconstruction:
-            blocks.append(np.asarray(recon, dtype=np.float32))
-    return outside, blocks
+        if kept is not None:
+            kept[done:done + len(recon)] = recon
+        done += len(recon)
+    return outside, kept
 
 # %% ../nbs/08_evaluate.ipynb #cf99e85f
 def evaluate_model(m: WeatherCompressor, train_da: xr.DataArray, test_da: xr.DataArray, batch_size: int = 64,
                    sample: bool = False, seed: int = 0, eof_ks=(), climatology_window: int = 61, progress: bool = True,
                    keep_reconstruction: bool = False, baseline: bool = True, climatology=None,
                    refine_steps: int = 0) -> dict:
-    """Scores of the model `m` and of the EOF baselines on `test_da` (physical units, raw data).
+    """Scores of the model `m` and of the EOF baselines on `test_da` (physical units, raw data; lazy or not).
 
     Returns {"model": Scorer, "eof": {fitted k: Scorer}, "eof_ks": {role: (requested, fitted)}, "latent_size",
     "latent_dof", "climatology", "climatology_info", "outside", "reconstruction" (DataArray or None)}."""
     check_fits(m.known, test_da, "the evaluation data")
     channels, weights = [str(c) for c in test_da["channel"].values], latitude_weights(test_da["latitude"].values)
     units = list(test_da.attrs.get("units", [])) or None
-    train_values = np.asarray(train_da.values, dtype=np.float64)
     if climatology is None:
-        climatology = fit_climatology(train_da.copy(data=train_values), window_days=climatology_window)
+        climatology = fit_climatology(train_da, window_days=climatology_window, progress=progress)
     clim_info = climatology_plan(climatology, test_da["time"].values, train_da)
     hours = "exact" if clim_info["hours"] == "exact" else "nearest"
     scorer = Scorer(weights, channels, m.normalizer, climatology, units, climatology_hours=hours)
-    outside, blocks = score_model(m, test_da, scorer, batch_size, sample, seed, progress, keep_reconstruction,
-                                  refine_steps)
-    ks = _baseline_ks(m.model, len(train_values), int(np.prod(train_values.shape[1:])), eof_ks) if baseline else {}
-    eof = eof_baseline_scores(train_values, np.asarray(test_da.values, dtype=np.float64),
-                              [fitted for _, fitted in ks.values()], weights, channels, units, m.normalizer,
-                              climatology, test_da["time"].values, climatology_hours=hours) if baseline else {}
+    outside, recon = score_model(m, test_da, scorer, batch_size, sample, seed, progress, keep_reconstruction,
+                                 refine_steps)
+    n_train = train_da.sizes["time"]
+    ks = _baseline_ks(m.model, n_train, int(np.prod(train_da.shape[1:])), eof_ks) if baseline else {}
+    eof = eof_baseline_scores(train_da, test_da, [fitted for _, fitted in ks.values()], weights, channels, units,
+                              m.normalizer, climatology, test_da["time"].values, climatology_hours=hours,
+                              progress=progress) if baseline else {}
     return {"model": scorer, "eof": eof, "eof_ks": ks, "latent_size": latent_size(m.model),
             "latent_dof": latent_degrees_of_freedom(m.model), "climatology": climatology, "climatology_info": clim_info,
-            "outside": outside, "n_train": len(train_values),
-            "reconstruction": test_da.copy(data=np.concatenate(blocks)) if keep_reconstruction else None}
+            "outside": outside, "n_train": n_train,
+            "reconstruction": test_da.copy(data=recon) if keep_reconstruction else None}
 
 # %% ../nbs/08_evaluate.ipynb #81660f8b
 def mean_field_note(normalizer) -> str:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import ctypes
 import sys
 
 from .evaluate import evaluate_run
@@ -56,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
     onoff = argparse.BooleanOptionalAction
     p.add_argument("--plots", action=onoff, default=True, help="draw maps with svae_weather.maps (--no-plots: skip)")
-    p.add_argument("--progress", action=onoff, default=True, help="show a progress bar over batches")
+    p.add_argument("--progress", action=onoff, default=True, help="show progress bars over the long work: the climatology, the reconstruction, the EOF "
+                        "passes over the training period and the EOF scores (they vanish when done)")
     return p
 
 # %% ../nbs/97_evaluate_cli.ipynb #e58d8dbc
@@ -70,11 +72,20 @@ def _figure_writer():
     return maps.write_eval_figures
 
 
+def _return_freed_blocks(threshold: int = 4 * 2**20) -> None:
+    "Have glibc map allocations from `threshold` bytes up on their own, so freed blocks of fields go back to the system."
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(-3, threshold)  # -3: M_MMAP_THRESHOLD
+    except (OSError, AttributeError):  # another C library: its own policy
+        pass
+
+
 def main(argv=None) -> None:
     """The svae-eval command: `evaluate_run` with the parsed options; our errors as one line and exit status 2.
     The results go to files, not to the caller: the console script exits with `sys.exit(main())`, so anything but
     None would be printed and turned into exit status 1."""
     args = build_parser().parse_args(argv)
+    _return_freed_blocks()
     try:
         evaluate_run(args.model_path, args.output_dir, args.data_path, args.time_slice, args.train_data_path,
                      args.variable, args.overwrite, args.sample, args.seed, args.refine_steps, args.eof_k,
