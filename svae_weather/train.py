@@ -611,8 +611,9 @@ def setup_run(config: TrainConfig) -> Run:
     for seed_fn in (np.random.seed, torch.manual_seed, __import__("random").seed):
         seed_fn(config.seed)  # the model's initial weights depend on these (identical on every rank)
     split = split_periods(config)
-    model = build_model(config, describe(split)).to(device)  # checks the grid before any data is read
-    grid = grid_summary(model, linear_path_plan(config, describe(split)))
+    info = describe(split)
+    model = build_model(config, info).to(device)  # checks the grid before any data is read
+    grid = grid_summary(model, linear_path_plan(config, info))
     if rank == 0:
         print(model_line(grid, config.batch_size), flush=True)
         if note := linear_path_note(model):
